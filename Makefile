@@ -1,0 +1,41 @@
+# Two entry points, both safe to run again:
+#   make run   set up a local SQLite site with both guides on http://127.0.0.1:8000
+#   make test  set up the same environment and run lint plus the whole test suite
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cksum requirements.txt | cut -d' ' -f1)
+
+# Explicit development values: a local secret kept out of git, local hosts,
+# plain HTTP. Production reads the same variables from its own environment.
+DEV_ENV = DJANGO_SECRET_KEY="$$(cat .secret_key)" DJANGO_ALLOWED_HOSTS=127.0.0.1,localhost
+
+.PHONY: run test setup browser lint
+
+$(STAMP): requirements.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	rm -f $(VENV)/.installed-*
+	touch $(STAMP)
+
+.secret_key:
+	$(PYTHON) -c "import secrets; print(secrets.token_urlsafe(50))" > .secret_key
+
+setup: $(STAMP) .secret_key
+
+run: setup
+	$(DEV_ENV) $(BIN)/python manage.py migrate --noinput
+	$(DEV_ENV) $(BIN)/python manage.py collectstatic --noinput --verbosity 0
+	$(DEV_ENV) $(BIN)/python manage.py loaddata guides
+	$(DEV_ENV) $(BIN)/python manage.py runserver 127.0.0.1:8000 --noreload
+
+# The browser tests need Debian's Chromium; install it when it is missing.
+browser:
+	@test -x /usr/bin/chromium || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+test: setup browser lint
+	$(BIN)/python -m pytest

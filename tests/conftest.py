@@ -1,0 +1,20 @@
+from __future__ import annotations
+
+import re
+from html import unescape
+
+import pytest
+from django.core.management import call_command
+
+
+@pytest.fixture
+def guides(db):
+    call_command("loaddata", "guides", verbosity=0)
+
+
+def visible_text(html: str) -> str:
+    """Page text with tags removed and whitespace collapsed, as a reader sees it."""
+    text = re.sub(r"<(script|style)\b.*?</\1>", " ", html, flags=re.S)
+    text = re.sub(r"<[^>]+>", " ", text)
+    text = re.sub(r"\s+", " ", unescape(text))
+    return re.sub(r" ([.,:;?!])", r"\1", text)

@@ -1,0 +1,51 @@
+from __future__ import annotations
+
+import pytest
+
+from articles.rendering import render, render_markdown
+
+
+@pytest.mark.parametrize(
+    ("markdown", "forbidden"),
+    [
+        ("<script>alert(1)</script>", "<script"),
+        ("[x](javascript:alert(1))", "javascript:"),
+        ("<img src=x onerror=alert(1)>", "onerror"),
+        ('<a href="#" onclick="alert(1)">x</a>', "onclick"),
+        ('<iframe src="https://example.org"></iframe>', "<iframe"),
+        ("[x](data:text/html;base64,PHNjcmlwdD4=)", "data:"),
+        ("![x](data:image/svg+xml,<svg onload=alert(1)>)", "data:"),
+        ('<div style="position:fixed">x</div>', "style="),
+    ],
+)
+def test_sanitiser_removes_active_content(markdown, forbidden):
+    """Nothing that can run script or restyle the page survives rendering."""
+    assert forbidden not in render_markdown(markdown).lower()
+
+
+def test_headings_keep_their_ids_for_linking():
+    assert '<h2 id="what-is-diazepam">' in render_markdown("## What is diazepam?")
+
+
+def test_a_level_one_heading_is_demoted_so_the_page_keeps_one_h1():
+    html = render_markdown("# Title")
+    assert "<h1" not in html
+    assert '<h2 id="title">Title</h2>' in html
+
+
+def test_author_supplied_ids_that_are_not_plain_slugs_are_dropped():
+    assert "id=" not in render_markdown('<h2 id="x&quot; onmouseover=1">x</h2>')
+
+
+def test_table_of_contents_lists_level_two_headings_only():
+    rendered = render("## One\n\n### Sub\n\n## Two & three")
+    assert [(h.id, h.text) for h in rendered.headings] == [
+        ("one", "One"),
+        ("two-three", "Two & three"),
+    ]
+
+
+def test_ordinary_links_and_lists_survive():
+    html = render_markdown("1. [NHS](https://www.nhs.uk/)\n2. two")
+    assert '<a href="https://www.nhs.uk/" rel="noopener noreferrer">NHS</a>' in html
+    assert "<ol>" in html
