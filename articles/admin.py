@@ -13,4 +13,5 @@ class ArticleAdmin(MarkdownxModelAdmin):
     search_fields = ["title", "summary", "slug"]
     prepopulated_fields = {"slug": ["title"]}
     date_hierarchy = "updated_at"
-    fields = ["title", "slug", "summary", "body", "status", "published_at"]
+    fields = ["title", "slug", "summary", "body", "correction_note", "review_interval_months"]
+    readonly_fields = ["status"]

@@ -1,18 +1,72 @@
+"""
+Health guides, their versions and their clinical reviews.
+
+An article has two copies of its text:
+
+* the **working copy** (``title``, ``summary``, ``body``), which editors change
+  in the admin; every change is kept as an immutable :class:`Revision`;
+* the **live copy** (``live_revision`` and the ``live_*`` fields derived from
+  it), which is what the public sees. Only a clinician's approval in
+  ``articles.workflow`` moves it.
+"""
+
 from __future__ import annotations
 
+import hashlib
+import json
+from datetime import date, timedelta
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from markdownx.models import MarkdownxField
+from simple_history.models import HistoricalRecords
 
+from articles.dates import add_months
 from articles.rendering import render
+
+EDITORS_GROUP = "Editors"
+CLINICAL_REVIEWERS_GROUP = "Clinical reviewers"
+
+
+def content_hash(title: str, summary: str, body: str) -> str:
+    """The identity of a version's text: an approval belongs to this hash."""
+    payload = json.dumps([title, summary, body], ensure_ascii=False)
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
 class ArticleQuerySet(models.QuerySet):
     def published(self) -> ArticleQuerySet:
-        """The only definition of what the public may see."""
-        return self.filter(status=Article.Status.PUBLISHED, published_at__isnull=False)
+        """The only definition of what the public may see: articles with an
+        approved live version."""
+        return self.filter(live_revision__isnull=False)
+
+    def review_overdue(self, today: date | None = None) -> ArticleQuerySet:
+        today = today or timezone.localdate()
+        return self.published().filter(next_review_due__lt=today)
+
+    def review_due_within(self, days: int, today: date | None = None) -> ArticleQuerySet:
+        today = today or timezone.localdate()
+        return self.published().filter(
+            next_review_due__gte=today, next_review_due__lte=today + timedelta(days=days)
+        )
+
+    def review_queue_for(self, user: settings.AUTH_USER_MODEL) -> ArticleQuerySet:
+        """Articles waiting for review whose pending changes ``user`` did not
+        write, oldest submission first."""
+        authored = Revision.objects.filter(
+            article=models.OuterRef("pk"),
+            created_by=user,
+            number__gt=models.OuterRef("approved_revision_number"),
+        )
+        return (
+            self.filter(status=Article.Status.IN_REVIEW)
+            .filter(~models.Exists(authored))
+            .order_by("submitted_at", "pk")
+        )
 
 
 class ArticleManager(models.Manager.from_queryset(ArticleQuerySet)):
@@ -23,8 +77,12 @@ class ArticleManager(models.Manager.from_queryset(ArticleQuerySet)):
 class Article(models.Model):
     class Status(models.TextChoices):
         DRAFT = "draft", _("Draft")
+        IN_REVIEW = "in_review", _("In clinical review")
+        CHANGES_REQUESTED = "changes_requested", _("Changes requested")
         PUBLISHED = "published", _("Published")
+        ARCHIVED = "archived", _("Archived")
 
+    # The working copy.
     title = models.CharField(_("title"), max_length=200)
     slug = models.SlugField(
         _("slug"),
@@ -37,56 +95,337 @@ class Article(models.Model):
         max_length=300,
         help_text=_("One or two plain sentences shown under the title and to search engines."),
     )
-    body = MarkdownxField(_("body"), help_text=_("Markdown. Use ## for section headings."))
-    body_html = models.TextField(editable=False, default="")
-    headings = models.JSONField(editable=False, default=list)
-    status = models.CharField(
-        _("status"), max_length=20, choices=Status.choices, default=Status.DRAFT
+    body = MarkdownxField(
+        _("body"),
+        help_text=_(
+            'Markdown. Use ## for section headings and !!! warning "Important" for safety '
+            "information."
+        ),
     )
+    correction_note = models.CharField(
+        _("correction note"),
+        max_length=300,
+        blank=True,
+        help_text=_(
+            "If this change corrects clinical or factual information, say so in one sentence "
+            "for readers. It is published under “Changes to this page” when a clinician "
+            "approves the change."
+        ),
+    )
+    status = models.CharField(
+        _("status"),
+        max_length=20,
+        choices=Status.choices,
+        default=Status.DRAFT,
+        editable=False,
+        help_text=_("Moved only by the review workflow."),
+    )
+    lock_version = models.PositiveIntegerField(
+        default=1,
+        editable=False,
+        help_text=_("Raised by every save, so concurrent edits are detected."),
+    )
+
+    # The live copy: derived from live_revision by the workflow, never edited.
+    live_revision = models.ForeignKey(
+        "Revision",
+        verbose_name=_("live version"),
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    live_title = models.CharField(max_length=200, blank=True, editable=False)
+    live_summary = models.CharField(max_length=300, blank=True, editable=False)
+    live_body_html = models.TextField(blank=True, editable=False)
+    live_headings = models.JSONField(default=list, blank=True, editable=False)
+    approved_revision_number = models.PositiveIntegerField(
+        default=0,
+        editable=False,
+        help_text=_("The number of the last version a clinician approved (0 if none)."),
+    )
+
+    # The review cycle.
+    last_reviewed = models.DateTimeField(
+        _("last reviewed"),
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_("Set only by a clinician's approval of the whole article."),
+    )
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("reviewed by"),
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    review_interval_months = models.PositiveSmallIntegerField(
+        _("review interval (months)"),
+        null=True,
+        blank=True,
+        help_text=_("Leave empty to use the site default."),
+    )
+    next_review_due = models.DateField(
+        _("next review due"),
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_("Last review plus the review interval."),
+    )
+
     created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
-    published_at = models.DateTimeField(_("first published"), null=True, blank=True)
+    submitted_at = models.DateTimeField(_("submitted for review"), null=True, editable=False)
+    published_at = models.DateTimeField(_("first published"), null=True, editable=False)
+    live_updated_at = models.DateTimeField(
+        _("live text changed"),
+        null=True,
+        editable=False,
+        help_text=_("When the public text last changed."),
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
 
     objects = ArticleManager()
+    history = HistoricalRecords(excluded_fields=["live_body_html", "live_headings"])
 
     class Meta:
         ordering = ["title"]
         verbose_name = _("article")
         verbose_name_plural = _("articles")
+        permissions = [
+            ("submit_article", _("Can submit articles for clinical review")),
+            ("approve_article", _("Can approve or request changes to articles")),
+            ("archive_article", _("Can archive and restore articles")),
+        ]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(status__in=["draft", "published"]),
+                condition=models.Q(status__in=["draft", "in_review", "changes_requested",
+                                               "published", "archived"]),
                 name="article_status_valid",
                 violation_error_message=_("Unknown article status."),
             ),
             models.CheckConstraint(
-                condition=~models.Q(status="published") | models.Q(published_at__isnull=False),
-                name="article_published_has_date",
-                violation_error_message=_("A published article needs a publication date."),
+                condition=~models.Q(status="archived") | models.Q(live_revision__isnull=True),
+                name="article_archived_not_live",
+                violation_error_message=_("An archived article cannot have a live version."),
             ),
+        ]  # fmt: skip
+        indexes = [
+            models.Index(fields=["live_revision", "title"], name="article_live_title_idx"),
+            models.Index(fields=["-live_updated_at"], name="article_live_updated_idx"),
+            models.Index(fields=["status", "submitted_at"], name="article_status_sub_idx"),
+            models.Index(fields=["next_review_due"], name="article_review_due_idx"),
         ]
-        indexes = [models.Index(fields=["status", "-published_at"], name="article_status_pub_idx")]
 
     def __str__(self) -> str:
         return self.title
 
-    def save(self, *args, **kwargs) -> None:
-        if self.status == self.Status.PUBLISHED and self.published_at is None:
-            self.published_at = timezone.now()
-        update_fields = kwargs.get("update_fields")
-        if update_fields is not None and "body" in update_fields:
-            kwargs["update_fields"] = {*update_fields, "body_html", "headings"}
-        super().save(*args, **kwargs)
-
     def get_absolute_url(self) -> str:
         return reverse("articles:detail", kwargs={"slug": self.slug})
 
-    def render_body(self) -> None:
-        """Derive the HTML and table of contents from the Markdown. Called
-        before every save, fixture loads included (see signals.py)."""
-        rendered = render(self.body)
-        self.body_html = rendered.html
-        self.headings = [{"id": h.id, "text": h.text} for h in rendered.headings]
+    def clean(self) -> None:
+        # "Published" without a live version cannot be a database constraint:
+        # fixtures and backups load the article before the version it points
+        # to. published() requires the live version, so such a row is never
+        # public, and only the workflow sets either field.
+        if self.status == self.Status.PUBLISHED and self.live_revision_id is None:
+            raise ValidationError(
+                _("A published article needs an approved live version."), code="not_live"
+            )
+        if self.review_interval_months == 0:
+            raise ValidationError(
+                {"review_interval_months": _("A review interval must be at least one month.")},
+                code="interval",
+            )
 
     def natural_key(self) -> tuple[str]:
         return (self.slug,)
+
+    @property
+    def is_live(self) -> bool:
+        return self.live_revision_id is not None
+
+    @property
+    def review_interval(self) -> int:
+        return self.review_interval_months or settings.ARTICLE_REVIEW_INTERVAL_MONTHS
+
+    def sync_live_copy(self) -> None:
+        """Derive the public fields from ``live_revision``: the one place the
+        live text is rendered."""
+        revision = self.live_revision
+        if revision is None:
+            self.live_title = self.live_summary = self.live_body_html = ""
+            self.live_headings = []
+            return
+        rendered = render(revision.body)
+        self.live_title = revision.title
+        self.live_summary = revision.summary
+        self.live_body_html = rendered.html
+        self.live_headings = [{"id": h.id, "text": h.text} for h in rendered.headings]
+
+    def compute_next_review_due(self) -> date | None:
+        if self.last_reviewed is None:
+            return None
+        reviewed_on = timezone.localtime(self.last_reviewed).date()
+        return add_months(reviewed_on, self.review_interval)
+
+    def working_hash(self) -> str:
+        return content_hash(self.title, self.summary, self.body)
+
+
+class RevisionManager(models.Manager):
+    def get_by_natural_key(self, slug: str, number: int) -> Revision:
+        return self.get(article__slug=slug, number=number)
+
+
+class Revision(models.Model):
+    """One saved state of an article's text. Never changed once written."""
+
+    article = models.ForeignKey(
+        Article, verbose_name=_("article"), on_delete=models.PROTECT, related_name="revisions"
+    )
+    number = models.PositiveIntegerField(_("version"))
+    title = models.CharField(_("title"), max_length=200)
+    summary = models.CharField(_("summary"), max_length=300)
+    body = models.TextField(_("body"))
+    correction_note = models.CharField(_("correction note"), max_length=300, blank=True)
+    content_hash = models.CharField(_("content hash"), max_length=64, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("changed by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("saved"), default=timezone.now)
+
+    objects = RevisionManager()
+
+    class Meta:
+        ordering = ["article", "-number"]
+        verbose_name = _("version")
+        verbose_name_plural = _("versions")
+        constraints = [
+            models.UniqueConstraint(fields=["article", "number"], name="revision_unique_number"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} (v{self.number})"
+
+    def save(self, *args, **kwargs) -> None:
+        if not self._state.adding:
+            raise ValidationError(_("Versions are immutable; save a new one instead."))
+        self.content_hash = content_hash(self.title, self.summary, self.body)
+        super().save(*args, **kwargs)
+
+    def natural_key(self) -> tuple[str, int]:
+        return (*self.article.natural_key(), self.number)
+
+    natural_key.dependencies = ["articles.article"]
+
+
+class Review(models.Model):
+    """A clinician's decision on one exact version."""
+
+    class Decision(models.TextChoices):
+        APPROVED = "approved", _("Approved")
+        CHANGES_REQUESTED = "changes_requested", _("Changes requested")
+
+    article = models.ForeignKey(Article, on_delete=models.PROTECT, related_name="reviews")
+    revision = models.ForeignKey(Revision, on_delete=models.PROTECT, related_name="reviews")
+    content_hash = models.CharField(
+        _("content hash"), max_length=64, help_text=_("The hash of the exact text reviewed.")
+    )
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="article_reviews"
+    )
+    decision = models.CharField(_("decision"), max_length=20, choices=Decision.choices)
+    comment = models.TextField(_("comment"), blank=True)
+    public_note = models.CharField(
+        _("public correction note"),
+        max_length=300,
+        blank=True,
+        help_text=_("Shown to readers under “Changes to this page”."),
+    )
+    created_at = models.DateTimeField(_("reviewed"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("clinical review")
+        verbose_name_plural = _("clinical reviews")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(decision__in=["approved", "changes_requested"]),
+                name="review_decision_valid",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(decision="changes_requested") | ~models.Q(comment=""),
+                name="review_changes_need_comment",
+                violation_error_message=_("Say what needs to change."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_decision_display()}: {self.revision}"
+
+
+class ReviewerProfileManager(models.Manager):
+    def get_by_natural_key(self, username: str) -> ReviewerProfile:
+        return self.get(user__username=username)
+
+
+class ReviewerProfile(models.Model):
+    """What the public sees under "Reviewed by"."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reviewer_profile"
+    )
+    display_name = models.CharField(_("display name"), max_length=120)
+    credentials = models.CharField(
+        _("credentials"), max_length=120, blank=True, help_text=_("For example MBChB, MRCGP.")
+    )
+    job_title = models.CharField(_("job title"), max_length=120, blank=True)
+    registration_body = models.CharField(
+        _("registration body"), max_length=120, blank=True, help_text=_("For example GMC.")
+    )
+    registration_number = models.CharField(_("registration number"), max_length=40, blank=True)
+    bio = models.TextField(_("short bio"), max_length=1000, blank=True)
+
+    objects = ReviewerProfileManager()
+
+    class Meta:
+        ordering = ["display_name"]
+        verbose_name = _("reviewer profile")
+        verbose_name_plural = _("reviewer profiles")
+
+    def __str__(self) -> str:
+        return self.public_name
+
+    @property
+    def public_name(self) -> str:
+        return f"{self.display_name}, {self.credentials}" if self.credentials else self.display_name
+
+    def natural_key(self) -> tuple[str]:
+        return (self.user.get_username(),)
+
+    natural_key.dependencies = [settings.AUTH_USER_MODEL.lower()]

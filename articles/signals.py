@@ -1,7 +1,7 @@
 """Derived data only. Business rules never live in signals; they live in
-services. A receiver is used here because ``loaddata`` saves with
-``raw=True``, which skips ``Model.save()``, and fixtures must come out
-rendered just like admin edits."""
+articles.workflow. These receivers exist because ``loaddata`` saves with
+``raw=True``, which skips ``Model.save()`` and the workflow, and loaded
+content must come out hashed and rendered exactly as the workflow would."""
 
 from __future__ import annotations
 
@@ -10,9 +10,21 @@ from typing import Any
 from django.db.models.signals import pre_save
 from django.dispatch import receiver
 
-from articles.models import Article
+from articles.models import Article, Revision, content_hash
 
 
-@receiver(pre_save, sender=Article, dispatch_uid="articles.render_body")
-def render_article_body(sender: type[Article], instance: Article, **kwargs: Any) -> None:
-    instance.render_body()
+@receiver(pre_save, sender=Revision, dispatch_uid="articles.hash_loaded_revision")
+def hash_loaded_revision(
+    sender: type[Revision], instance: Revision, raw: bool, **kwargs: Any
+) -> None:
+    if raw:
+        instance.content_hash = content_hash(instance.title, instance.summary, instance.body)
+
+
+@receiver(pre_save, sender=Article, dispatch_uid="articles.render_loaded_article")
+def render_loaded_article(
+    sender: type[Article], instance: Article, raw: bool, **kwargs: Any
+) -> None:
+    if raw:
+        instance.sync_live_copy()
+        instance.next_review_due = instance.compute_next_review_due()

@@ -1,42 +1,95 @@
-"""Small builders for test data, so each test states only what matters."""
+"""Small builders for test data, so each test states only what matters.
+
+Articles are made through articles.workflow, the same way the admin makes
+them, so tests never build states the workflow could not reach."""
 
 from __future__ import annotations
 
 import itertools
 from typing import Any
 
-from django.contrib.auth.models import User
+from django.contrib.auth.models import Group, Permission, User
 
-from articles.models import Article
+from articles import workflow
+from articles.models import CLINICAL_REVIEWERS_GROUP, EDITORS_GROUP, Article, ReviewerProfile
 
 _counter = itertools.count(1)
 
 
-def make_article(**fields: Any) -> Article:
-    n = next(_counter)
-    defaults: dict[str, Any] = {
-        "title": f"Guide {n}",
-        "slug": f"guide-{n}",
-        "summary": f"Summary of guide {n}.",
-        "body": f"## Section {n}\n\nBody of guide {n}.",
-        "status": Article.Status.PUBLISHED,
-    }
-    defaults.update(fields)
-    return Article.objects.create(**defaults)
+def make_user(
+    username: str,
+    *,
+    groups: tuple[str, ...] = (),
+    staff: bool = True,
+    superuser: bool = False,
+    perms: tuple[str, ...] = (),
+) -> User:
+    user, _ = User.objects.get_or_create(
+        username=username,
+        defaults={"email": f"{username}@example.org", "is_staff": staff, "is_superuser": superuser},
+    )
+    user.set_password("pw")
+    user.save()
+    for name in groups:
+        user.groups.add(Group.objects.get(name=name))
+    for perm in perms:
+        app_label, codename = perm.split(".")
+        user.user_permissions.add(
+            Permission.objects.get(content_type__app_label=app_label, codename=codename)
+        )
+    return user
 
 
 def make_staff(
     username: str = "staff", *, superuser: bool = False, perms: tuple[str, ...] = ()
 ) -> User:
-    user = User.objects.create_user(username, f"{username}@example.org", "pw", is_staff=True)
-    if superuser:
-        user.is_superuser = True
-        user.save()
-    for perm in perms:
-        app_label, codename = perm.split(".")
-        from django.contrib.auth.models import Permission
+    return make_user(username, superuser=superuser, perms=perms)
 
-        user.user_permissions.add(
-            Permission.objects.get(content_type__app_label=app_label, codename=codename)
+
+def make_editor(username: str = "editor") -> User:
+    return make_user(username, groups=(EDITORS_GROUP,))
+
+
+def make_clinician(username: str = "clinician", *, profile: bool = True) -> User:
+    user = make_user(username, groups=(CLINICAL_REVIEWERS_GROUP,))
+    if profile:
+        ReviewerProfile.objects.get_or_create(
+            user=user,
+            defaults={
+                "display_name": f"Dr {username.title()}",
+                "credentials": "MBChB, MRCGP",
+                "job_title": "General practitioner",
+            },
         )
     return user
+
+
+def make_article(*, live: bool = True, author: User | None = None, reviewer: User | None = None,
+                 **fields: Any) -> Article:  # fmt: skip
+    """A draft written by ``author``; with ``live``, also submitted and
+    approved by ``reviewer``."""
+    n = next(_counter)
+    author = author or make_editor("factory-editor")
+    article = Article(
+        title=fields.pop("title", f"Guide {n}"),
+        slug=fields.pop("slug", f"guide-{n}"),
+        summary=fields.pop("summary", f"Summary of guide {n}."),
+        body=fields.pop("body", f"## Section {n}\n\nBody of guide {n}."),
+        **fields,
+    )
+    workflow.save_working_copy(article=article, user=author, expected_version=None)
+    if live:
+        workflow.submit(article=article, user=author)
+        workflow.approve(article=article, reviewer=reviewer or make_clinician("factory-clinician"))
+        article.refresh_from_db()
+    return article
+
+
+def edit(article: Article, user: User, **changes: Any) -> Article:
+    """Change the working copy as the admin form would."""
+    article = Article.objects.get(pk=article.pk)
+    for name, value in changes.items():
+        setattr(article, name, value)
+    return workflow.save_working_copy(
+        article=article, user=user, expected_version=article.lock_version
+    )

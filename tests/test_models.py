@@ -1,33 +1,23 @@
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
-from articles.models import Article
-from tests.factories import make_article
+from articles.dates import add_months
+from articles.models import Article, Revision, content_hash
+from tests.factories import edit, make_article, make_editor
 
 pytestmark = pytest.mark.django_db
 
 
-def test_published_returns_only_published_articles():
+def test_published_returns_only_articles_with_a_live_version():
     """published() is the one definition of public: drafts never appear."""
-    live = make_article(status=Article.Status.PUBLISHED)
-    make_article(status=Article.Status.DRAFT)
+    live = make_article()
+    make_article(live=False)
     assert list(Article.objects.published()) == [live]
-
-
-def test_publishing_sets_published_at_once():
-    """The first publication date is set on publish and never moved by later saves."""
-    article = make_article(status=Article.Status.DRAFT)
-    assert article.published_at is None
-    article.status = Article.Status.PUBLISHED
-    article.save()
-    first = article.published_at
-    assert first is not None
-    article.title = "New title"
-    article.save()
-    article.refresh_from_db()
-    assert article.published_at == first
 
 
 def test_database_rejects_an_unknown_status():
@@ -37,18 +27,46 @@ def test_database_rejects_an_unknown_status():
         Article.objects.filter(pk=article.pk).update(status="gone")
 
 
+def test_database_rejects_an_archived_article_that_is_still_live():
+    article = make_article()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Article.objects.filter(pk=article.pk).update(status=Article.Status.ARCHIVED)
+
+
+def test_clean_explains_that_published_needs_a_live_version():
+    article = make_article(live=False)
+    article.status = Article.Status.PUBLISHED
+    with pytest.raises(ValidationError, match="approved live version"):
+        article.clean()
+
+
 def test_slug_is_unique():
     make_article(slug="same")
     with pytest.raises(IntegrityError), transaction.atomic():
         make_article(slug="same")
 
 
-def test_saving_renders_the_body_and_headings():
-    """Markdown is rendered once, on save, not per request."""
+def test_approval_renders_the_live_body_and_headings_once():
+    """Markdown is rendered when a version goes live, not per request."""
     article = make_article(body="## Side effects\n\nMay cause *drowsiness*.")
-    assert '<h2 id="side-effects">Side effects</h2>' in article.body_html
-    assert "<em>drowsiness</em>" in article.body_html
-    assert article.headings == [{"id": "side-effects", "text": "Side effects"}]
+    assert '<h2 id="side-effects">Side effects</h2>' in article.live_body_html
+    assert "<em>drowsiness</em>" in article.live_body_html
+    assert article.live_headings == [{"id": "side-effects", "text": "Side effects"}]
+
+
+def test_versions_are_immutable():
+    article = make_article()
+    revision = article.revisions.get()
+    revision.body = "changed"
+    with pytest.raises(ValidationError, match="immutable"):
+        revision.save()
+
+
+def test_a_version_hashes_exactly_its_title_summary_and_body():
+    article = make_article(title="T", summary="S", body="B")
+    revision = article.revisions.get()
+    assert revision.content_hash == content_hash("T", "S", "B")
+    assert content_hash("T", "S", "B ") != content_hash("T", "S", "B")
 
 
 def test_str_and_absolute_url_use_title_and_slug():
@@ -61,3 +79,24 @@ def test_articles_are_ordered_by_title():
     make_article(title="B guide")
     make_article(title="A guide")
     assert [a.title for a in Article.objects.all()] == ["A guide", "B guide"]
+
+
+def test_each_saved_change_of_text_adds_a_numbered_version():
+    editor = make_editor()
+    article = make_article(live=False, author=editor)
+    edit(article, editor, body="Second text.")
+    edit(article, editor, slug="renamed")  # no change of text, no new version
+    assert list(Revision.objects.filter(article=article).values_list("number", flat=True)) == [2, 1]
+
+
+@pytest.mark.parametrize(
+    ("start", "months", "expected"),
+    [
+        (date(2026, 1, 31), 1, date(2026, 2, 28)),
+        (date(2028, 1, 31), 1, date(2028, 2, 29)),
+        (date(2026, 11, 21), 12, date(2027, 11, 21)),
+        (date(2026, 12, 15), 3, date(2027, 3, 15)),
+    ],
+)
+def test_add_months_clamps_to_the_end_of_the_month(start, months, expected):
+    assert add_months(start, months) == expected
