@@ -1,17 +1,476 @@
+"""
+The editorial admin. Every state change goes through articles.workflow:
+saving the form, the workflow buttons, the bulk actions and deletion.
+The admin only decides what to show; the workflow decides what is allowed.
+"""
+
 from __future__ import annotations
 
-from django.contrib import admin
-from markdownx.admin import MarkdownxModelAdmin
+from typing import Any
 
-from articles.models import Article
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_POST
+from markdownx.admin import MarkdownxModelAdmin
+from simple_history.admin import SimpleHistoryAdmin
+
+from articles import workflow
+from articles.diffing import diff_versions
+from articles.models import Article, Review, ReviewerProfile, ReviewQueue, Revision
+from articles.readability import LONG_SENTENCE_WORDS, assess
+from articles.rendering import render
+
+
+class ArticleForm(forms.ModelForm):
+    # The version the editor started from; compared again inside the save
+    # transaction by workflow.save_working_copy.
+    expected_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    class Meta:
+        model = Article
+        fields = ["title", "slug", "summary", "body", "correction_note", "review_interval_months"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["expected_version"].initial = self.instance.lock_version
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        if self.instance.pk:
+            current = Article.objects.select_related("updated_by").get(pk=self.instance.pk)
+            if cleaned.get("expected_version") != current.lock_version:
+                who = current.updated_by.get_username() if current.updated_by else _("Someone")
+                raise forms.ValidationError(
+                    _(
+                        "%(who)s changed this article at %(when)s, after you opened it, so "
+                        "your changes were not saved. Your text is still below: copy it, "
+                        "reload the page, and apply your changes again."
+                    ),
+                    code="conflict",
+                    params={
+                        "who": who,
+                        "when": timezone.localtime(current.updated_at).strftime("%H:%M:%S"),
+                    },
+                )
+            if current.status == Article.Status.IN_REVIEW and self.has_changed():
+                text_fields = {"title", "summary", "body"}
+                if text_fields & set(self.changed_data):
+                    raise forms.ValidationError(
+                        _("This article is in clinical review, so its text cannot change. "
+                          "Ask the reviewer to request changes first."),
+                        code="in_review",
+                    )  # fmt: skip
+        return cleaned
+
+
+class ReviewDueFilter(admin.SimpleListFilter):
+    title = _("review due")
+    parameter_name = "review"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple]:
+        return [("overdue", _("Review overdue")), ("soon", _("Due within 30 days"))]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        from django.conf import settings
+
+        if self.value() == "overdue":
+            return queryset.review_overdue()
+        if self.value() == "soon":
+            return queryset.review_due_within(settings.ARTICLE_REVIEW_DUE_SOON_DAYS)
+        return queryset
+
+
+class LiveFilter(admin.SimpleListFilter):
+    title = _("on the public site")
+    parameter_name = "live"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple]:
+        return [("yes", _("Yes")), ("no", _("No"))]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        if self.value() == "yes":
+            return queryset.filter(live_revision__isnull=False)
+        if self.value() == "no":
+            return queryset.filter(live_revision__isnull=True)
+        return queryset
+
+
+# (workflow function, label, permission check for showing the button)
+ACTIONS = {
+    "submit": _("Submit for clinical review"),
+    "approve": _("Approve and publish"),
+    "request_changes": _("Request changes"),
+    "archive": _("Archive (remove from the public site)"),
+    "restore": _("Restore as a draft"),
+}
 
 
 @admin.register(Article)
-class ArticleAdmin(MarkdownxModelAdmin):
-    list_display = ["title", "status", "updated_at", "published_at"]
-    list_filter = ["status"]
+class ArticleAdmin(SimpleHistoryAdmin, MarkdownxModelAdmin):
+    form = ArticleForm
+    change_form_template = "admin/articles/article/change_form.html"
+    list_display = [
+        "title", "status", "is_public", "updated_at", "last_reviewed", "review_due",
+    ]  # fmt: skip
+    list_filter = ["status", LiveFilter, ReviewDueFilter]
+    list_select_related = ["live_revision"]
     search_fields = ["title", "summary", "slug"]
     prepopulated_fields = {"slug": ["title"]}
-    date_hierarchy = "updated_at"
-    fields = ["title", "slug", "summary", "body", "correction_note", "review_interval_months"]
-    readonly_fields = ["status"]
+    readonly_fields = ["workflow_state", "review_cycle"]
+    fieldsets = [
+        (None, {"fields": ["workflow_state", "title", "slug", "summary", "body"]}),
+        (_("Corrections"), {"fields": ["correction_note"]}),
+        (_("Review cycle"), {"fields": ["review_cycle", "review_interval_months"]}),
+        (None, {"fields": ["expected_version"]}),
+    ]
+    actions = ["submit_selected", "archive_selected"]
+    history_list_display = ["status"]
+
+    class Media:
+        css = {"all": ["css/admin-review.css"]}
+
+    # Columns ---------------------------------------------------------------
+
+    @admin.display(boolean=True, description=_("public"), ordering="live_revision")
+    def is_public(self, obj: Article) -> bool:
+        return obj.is_live
+
+    @admin.display(description=_("next review due"), ordering="next_review_due")
+    def review_due(self, obj: Article) -> str:
+        if obj.next_review_due is None:
+            return "-"
+        if obj.next_review_due < timezone.localdate():
+            return format_html(
+                '<strong class="overdue">{} ({})</strong>', obj.next_review_due, gettext("overdue")
+            )
+        return str(obj.next_review_due)
+
+    @admin.display(description=_("workflow"))
+    def workflow_state(self, obj: Article) -> str:
+        if obj.pk is None:
+            return _("New draft")
+        live = (
+            format_html(gettext("version {} is on the public site"), obj.live_revision.number)
+            if obj.is_live
+            else _("not on the public site")
+        )
+        return format_html("{}; {}", obj.get_status_display(), live)
+
+    @admin.display(description=_("last review"))
+    def review_cycle(self, obj: Article) -> str:
+        if obj.last_reviewed is None:
+            return _("Never reviewed by a clinician")
+        return format_html(
+            gettext("Reviewed {} by {}; next review due {} (every {} months)"),
+            timezone.localtime(obj.last_reviewed).date(),
+            obj.reviewed_by,
+            obj.next_review_due,
+            obj.review_interval,
+        )
+
+    # Saving and deleting go through the workflow ------------------------------
+
+    def save_model(
+        self, request: HttpRequest, obj: Article, form: ArticleForm, change: bool
+    ) -> None:
+        workflow.save_working_copy(
+            article=obj,
+            user=request.user,
+            expected_version=form.cleaned_data.get("expected_version"),
+        )
+
+    def changeform_view(
+        self,
+        request: HttpRequest,
+        object_id: str | None = None,
+        form_url: str = "",
+        extra_context: dict | None = None,
+    ) -> HttpResponse:
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except workflow.WorkflowError as error:
+            # Lost a race inside the save transaction (rolled back). Showing
+            # the form again lets ArticleForm.clean explain, with the text kept.
+            self.message_user(request, str(error), messages.ERROR)
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except workflow.WorkflowError:
+            return HttpResponseRedirect(request.path)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Article | None = None) -> bool:
+        if obj is None:
+            return super().has_delete_permission(request)
+        return workflow.may_delete(article=obj, user=request.user)
+
+    def delete_model(self, request: HttpRequest, obj: Article) -> None:
+        workflow.delete(article=obj, user=request.user)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet) -> None:
+        for article in queryset:
+            workflow.delete(article=article, user=request.user)
+
+    def get_actions(self, request: HttpRequest) -> dict:
+        actions = super().get_actions(request)
+        # Bulk deletion would bypass the per-article rule; delete one at a time.
+        actions.pop("delete_selected", None)
+        return actions
+
+    def revert_disabled(self, request: HttpRequest, obj: Article | None = None) -> bool:
+        # simple-history's revert would write the row directly, past the
+        # workflow; reverting is done from the versions page instead.
+        return True
+
+    # Bulk actions -----------------------------------------------------------
+
+    def _bulk(self, request: HttpRequest, queryset: QuerySet, step: str, done: str) -> None:
+        succeeded = 0
+        for article in queryset:
+            try:
+                _run_step(step, article, request)
+                succeeded += 1
+            except workflow.WorkflowError as error:
+                self.message_user(request, str(error), messages.ERROR)
+        if succeeded:
+            self.message_user(request, done % {"count": succeeded}, messages.SUCCESS)
+
+    @admin.action(description=_("Submit selected articles for clinical review"),
+                  permissions=["submit"])  # fmt: skip
+    def submit_selected(self, request: HttpRequest, queryset: QuerySet) -> None:
+        self._bulk(request, queryset, "submit", _("%(count)d article(s) submitted for review."))
+
+    @admin.action(description=_("Archive selected articles"), permissions=["archive"])
+    def archive_selected(self, request: HttpRequest, queryset: QuerySet) -> None:
+        self._bulk(request, queryset, "archive", _("%(count)d article(s) archived."))
+
+    def has_submit_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("articles.submit_article")
+
+    def has_archive_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("articles.archive_article")
+
+    # Review panel, versions and workflow buttons --------------------------------
+
+    def get_urls(self) -> list:
+        wrap, prefix = self.admin_site.admin_view, "articles_article"
+        own = [
+            path("<path:object_id>/workflow/<str:step>/", wrap(self.workflow_view),
+                 name=f"{prefix}_workflow"),
+            path("<path:object_id>/versions/", wrap(self.versions_view),
+                 name=f"{prefix}_versions"),
+            path("<path:object_id>/versions/<int:number>/revert/", wrap(self.revert_view),
+                 name=f"{prefix}_revert"),
+        ]  # fmt: skip
+        return own + super().get_urls()
+
+    def change_view(self, request: HttpRequest, object_id: str, form_url: str = "",
+                    extra_context: dict | None = None) -> HttpResponse:  # fmt: skip
+        article = self.get_object(request, object_id)
+        if article is not None:
+            extra_context = {**(extra_context or {}), **review_context(request, article)}
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def workflow_view(self, request: HttpRequest, object_id: str, step: str) -> HttpResponse:
+        return _workflow_post(self, request, object_id, step)
+
+    def versions_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        article = get_object_or_404(Article, pk=object_id)
+        if not self.has_view_permission(request, article):
+            raise PermissionDenied
+        revisions = list(article.revisions.select_related("created_by").order_by("-number"))
+        approvals: dict[int, list[Review]] = {}
+        for review in article.reviews.select_related("reviewer", "revision"):
+            approvals.setdefault(review.revision_id, []).append(review)
+        rows = []
+        for index, revision in enumerate(revisions):
+            previous = revisions[index + 1] if index + 1 < len(revisions) else None
+            rows.append({
+                "revision": revision,
+                "reviews": approvals.get(revision.pk, []),
+                "is_live": revision.pk == article.live_revision_id,
+                "diff": diff_versions(
+                    (previous.title, previous.summary, previous.body) if previous else None,
+                    (revision.title, revision.summary, revision.body),
+                ),
+            })  # fmt: skip
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "original": article,
+            "title": _("Versions of “%(title)s”") % {"title": article.title},
+            "rows": rows,
+            "can_revert": request.user.has_perm("articles.change_article")
+            and article.status
+            in {Article.Status.DRAFT, Article.Status.CHANGES_REQUESTED, Article.Status.PUBLISHED},
+        }
+        return TemplateResponse(request, "admin/articles/article/versions.html", context)
+
+    def revert_view(self, request: HttpRequest, object_id: str, number: int) -> HttpResponse:
+        if request.method != "POST":
+            return HttpResponseRedirect(reverse("admin:articles_article_versions",
+                                                args=[object_id]))  # fmt: skip
+        article = get_object_or_404(Article, pk=object_id)
+        revision = get_object_or_404(Revision, article=article, number=number)
+        try:
+            new = workflow.revert(article=article, user=request.user, revision=revision)
+        except workflow.WorkflowError as error:
+            self.message_user(request, str(error), messages.ERROR)
+        else:
+            self.message_user(
+                request,
+                _("The working copy is now version %(old)d's text, saved as version %(new)d.")
+                % {"old": revision.number, "new": new.number},
+                messages.SUCCESS,
+            )
+        return HttpResponseRedirect(reverse("admin:articles_article_change", args=[article.pk]))
+
+
+def _run_step(step: str, article: Article, request: HttpRequest, **extra: Any) -> object:
+    user = request.user
+    if step == "submit":
+        return workflow.submit(article=article, user=user)
+    if step == "approve":
+        return workflow.approve(article=article, reviewer=user, **extra)
+    if step == "request_changes":
+        return workflow.request_changes(article=article, reviewer=user, **extra)
+    if step == "archive":
+        return workflow.archive(article=article, user=user)
+    if step == "restore":
+        return workflow.restore(article=article, user=user)
+    raise workflow.WorkflowError(_("Unknown workflow step."))
+
+
+@require_POST
+def _workflow_post(model_admin: ArticleAdmin, request: HttpRequest, object_id: str,
+                   step: str) -> HttpResponse:  # fmt: skip
+    article = get_object_or_404(Article, pk=object_id)
+    extra: dict[str, Any] = {}
+    if step == "approve":
+        revision_id = request.POST.get("revision")
+        if revision_id:
+            extra["revision"] = get_object_or_404(Revision, pk=revision_id, article=article)
+        extra["comment"] = request.POST.get("comment", "").strip()
+    elif step == "request_changes":
+        extra["comment"] = request.POST.get("comment", "")
+    try:
+        _run_step(step, article, request, **extra)
+    except workflow.WorkflowError as error:
+        model_admin.message_user(request, str(error), messages.ERROR)
+    else:
+        model_admin.message_user(request, _("Done: %(step)s.") % {"step": ACTIONS[step]},
+                                 messages.SUCCESS)  # fmt: skip
+    return HttpResponseRedirect(reverse("admin:articles_article_change", args=[article.pk]))
+
+
+def available_steps(request: HttpRequest, article: Article) -> list[str]:
+    """Buttons worth showing. Showing is a courtesy; the workflow enforces."""
+    user, status = request.user, article.status
+    steps = []
+    if status in {Article.Status.DRAFT, Article.Status.CHANGES_REQUESTED} and user.has_perm(
+        "articles.submit_article"
+    ):
+        steps.append("submit")
+    if status == Article.Status.IN_REVIEW and workflow.is_clinician(user):
+        if user.pk not in workflow.authors_of_pending_changes(article):
+            steps.append("approve")
+        steps.append("request_changes")
+    if article.is_live and user.has_perm("articles.archive_article"):
+        steps.append("archive")
+    if status == Article.Status.ARCHIVED and user.has_perm("articles.archive_article"):
+        steps.append("restore")
+    return steps
+
+
+def review_context(request: HttpRequest, article: Article) -> dict[str, Any]:
+    latest = workflow.latest_revision(article)
+    live = article.live_revision
+    readability = assess(article.body)
+    steps = available_steps(request, article)
+    return {
+        "latest_revision": latest,
+        "working_preview": render(article.body).html,
+        "diff": diff_versions(
+            (live.title, live.summary, live.body) if live else None,
+            (article.title, article.summary, article.body),
+        ),
+        "readability": readability,
+        "long_sentence_words": LONG_SENTENCE_WORDS,
+        "workflow_steps": [(step, ACTIONS[step]) for step in steps],
+        "own_change_blocks_approval": (
+            article.status == Article.Status.IN_REVIEW
+            and workflow.is_clinician(request.user)
+            and request.user.pk in workflow.authors_of_pending_changes(article)
+        ),
+        "last_request": article.reviews.filter(decision=Review.Decision.CHANGES_REQUESTED)
+        .select_related("reviewer")
+        .first(),
+    }
+
+
+@admin.register(ReviewQueue)
+class ReviewQueueAdmin(admin.ModelAdmin):
+    """ "My review queue": what a clinician may approve, oldest first."""
+
+    list_display = ["title", "submitted_at", "updated_by", "open_link"]
+    list_select_related = ["updated_by"]
+    list_display_links = None
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return ReviewQueue.objects.review_queue_for(request.user).select_related("updated_by")
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return workflow.is_clinician(request.user)
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return workflow.is_clinician(request.user)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @admin.display(description=_("review"))
+    def open_link(self, obj: Article) -> str:
+        url = reverse("admin:articles_article_change", args=[obj.pk])
+        return format_html('<a href="{}">{}</a>', url, _("Review"))
+
+
+@admin.register(ReviewerProfile)
+class ReviewerProfileAdmin(admin.ModelAdmin):
+    list_display = ["display_name", "credentials", "job_title", "user"]
+    list_select_related = ["user"]
+    search_fields = ["display_name", "user__username", "registration_number"]
+    autocomplete_fields = ["user"]
+
+
+@admin.register(Review)
+class ReviewAdmin(admin.ModelAdmin):
+    """A read-only record: reviews are written only by the workflow."""
+
+    list_display = ["article", "revision", "decision", "reviewer", "created_at"]
+    list_filter = ["decision"]
+    list_select_related = ["article", "revision__article", "reviewer"]
+    search_fields = ["article__title", "reviewer__username", "comment"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

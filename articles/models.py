@@ -292,6 +292,15 @@ class Article(models.Model):
         return content_hash(self.title, self.summary, self.body)
 
 
+class ReviewQueue(Article):
+    """Articles in review, as a clinician's work list in the admin."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("my review queue")
+        verbose_name_plural = _("my review queue")
+
+
 class RevisionManager(models.Manager):
     def get_by_natural_key(self, slug: str, number: int) -> Revision:
         return self.get(article__slug=slug, number=number)

@@ -1,0 +1,50 @@
+"""Reading-level guidance for reviewers. Guidance only: it never blocks
+publishing (see HEALTH-CONTENT.md: NHS reading age 9 to 11, US grade 6 to 8,
+sentences under about 20 words)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import textstat
+
+from articles.rendering import render
+
+LONG_SENTENCE_WORDS = 25
+_TAGS = re.compile(r"<[^>]+>")
+_BLOCK_END = re.compile(r"</(p|li|h[2-6]|td|th|dd|dt|blockquote)>")
+
+
+@dataclass(frozen=True)
+class Readability:
+    flesch_reading_ease: float
+    flesch_kincaid_grade: float
+    words: int
+    long_sentences: list[str]
+
+
+def plain_text(markdown_text: str) -> str:
+    """The words a reader sees, one block per line, without markup."""
+    import html
+
+    rendered = _BLOCK_END.sub("\n", render(markdown_text).html)
+    return html.unescape(_TAGS.sub("", rendered))
+
+
+def sentences(text: str) -> list[str]:
+    found: list[str] = []
+    for block in text.splitlines():
+        found.extend(s.strip() for s in re.split(r"(?<=[.?!])\s+", block) if s.strip())
+    return found
+
+
+def assess(markdown_text: str) -> Readability:
+    text = plain_text(markdown_text)
+    long_ones = [s for s in sentences(text) if len(s.split()) > LONG_SENTENCE_WORDS]
+    return Readability(
+        flesch_reading_ease=round(textstat.flesch_reading_ease(text), 1),
+        flesch_kincaid_grade=round(textstat.flesch_kincaid_grade(text), 1),
+        words=len(text.split()),
+        long_sentences=long_ones,
+    )
