@@ -12,7 +12,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -20,7 +20,6 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.http import require_POST
 from markdownx.admin import MarkdownxModelAdmin
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -213,6 +212,15 @@ class ArticleAdmin(SimpleHistoryAdmin, MarkdownxModelAdmin):
             return super().has_delete_permission(request)
         return workflow.may_delete(article=obj, user=request.user)
 
+    def get_deleted_objects(self, objs: Any, request: HttpRequest) -> tuple:
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        # Versions protect an article from casual deletion. When the workflow
+        # allows deleting a never-published draft, its versions go with it.
+        if all(workflow.may_delete(article=obj, user=request.user) for obj in objs):
+            protected = []
+            perms_needed = perms_needed - {str(m._meta.verbose_name) for m in (Revision, Review)}
+        return deleted, counts, perms_needed, protected
+
     def delete_model(self, request: HttpRequest, obj: Article) -> None:
         workflow.delete(article=obj, user=request.user)
 
@@ -350,9 +358,10 @@ def _run_step(step: str, article: Article, request: HttpRequest, **extra: Any) -
     raise workflow.WorkflowError(_("Unknown workflow step."))
 
 
-@require_POST
 def _workflow_post(model_admin: ArticleAdmin, request: HttpRequest, object_id: str,
                    step: str) -> HttpResponse:  # fmt: skip
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
     article = get_object_or_404(Article, pk=object_id)
     extra: dict[str, Any] = {}
     if step == "approve":

@@ -18,6 +18,7 @@ ROLES = {
     ],
     "Clinical reviewers": [
         "view_article",
+        "add_article",
         "change_article",
         "approve_article",
         "view_revision",

@@ -1,0 +1,446 @@
+"""The clinical review workflow: states, four-eyes, exact-content approvals,
+live and working copies, the review cycle and concurrent edits."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from django.core.management import call_command
+
+from articles import workflow
+from articles.models import Article, Review, Revision
+from tests.factories import edit, make_article, make_clinician, make_editor, make_user
+
+pytestmark = pytest.mark.django_db
+Status = Article.Status
+LONDON = ZoneInfo("Europe/London")
+
+
+@pytest.fixture
+def editor():
+    return make_editor("eddie")
+
+
+@pytest.fixture
+def clinician():
+    return make_clinician("cleo")
+
+
+def in_state(status: str, editor, clinician) -> Article:
+    """An article brought to ``status`` through the workflow only."""
+    article = make_article(live=False, author=editor)
+    if status == Status.DRAFT:
+        return article
+    workflow.submit(article=article, user=editor)
+    if status == Status.IN_REVIEW:
+        return Article.objects.get(pk=article.pk)
+    if status == Status.CHANGES_REQUESTED:
+        workflow.request_changes(article=article, reviewer=clinician, comment="Fix the dose.")
+        return Article.objects.get(pk=article.pk)
+    workflow.approve(article=article, reviewer=clinician)
+    if status == Status.PUBLISHED:
+        return Article.objects.get(pk=article.pk)
+    workflow.archive(article=article, user=editor)
+    return Article.objects.get(pk=article.pk)
+
+
+def snapshot(article: Article) -> tuple:
+    article = Article.objects.get(pk=article.pk)
+    return (
+        article.status,
+        article.live_revision_id,
+        article.live_body_html,
+        article.lock_version,
+        article.last_reviewed,
+        Revision.objects.filter(article=article).count(),
+        Review.objects.filter(article=article).count(),
+    )
+
+
+# The happy path -------------------------------------------------------------------
+
+
+def test_a_draft_goes_through_review_to_the_public_site(editor, clinician):
+    """draft → in review → published, with the approval recorded."""
+    article = make_article(live=False, author=editor, body="## Dose\n\nOne tablet.")
+    assert not Article.objects.published().filter(pk=article.pk).exists()
+
+    workflow.submit(article=article, user=editor)
+    review = workflow.approve(article=article, reviewer=clinician, comment="Accurate.")
+
+    article.refresh_from_db()
+    assert article.status == Status.PUBLISHED
+    assert Article.objects.published().filter(pk=article.pk).exists()
+    assert "One tablet." in article.live_body_html
+    assert review.decision == Review.Decision.APPROVED
+    assert review.reviewer == clinician
+    assert review.revision == article.live_revision
+    assert review.content_hash == article.live_revision.content_hash
+
+
+def test_changes_requested_then_edited_then_resubmitted(editor, clinician):
+    """in review → changes requested → (edited) → in review."""
+    article = in_state(Status.CHANGES_REQUESTED, editor, clinician)
+    edit(article, editor, body="Corrected text.")
+    assert Article.objects.get(pk=article.pk).status == Status.CHANGES_REQUESTED
+    workflow.submit(article=article, user=editor)
+    assert Article.objects.get(pk=article.pk).status == Status.IN_REVIEW
+
+
+def test_archived_articles_leave_the_public_site_and_come_back_as_drafts(editor, clinician):
+    article = in_state(Status.PUBLISHED, editor, clinician)
+    workflow.archive(article=article, user=editor)
+    article.refresh_from_db()
+    assert article.status == Status.ARCHIVED
+    assert not Article.objects.published().filter(pk=article.pk).exists()
+    assert article.revisions.exists(), "archiving keeps every version"
+
+    workflow.restore(article=article, user=editor)
+    article.refresh_from_db()
+    assert article.status == Status.DRAFT
+    assert not Article.objects.published().filter(pk=article.pk).exists()
+
+
+# Illegal steps ---------------------------------------------------------------------
+
+ALL_STATES = [Status.DRAFT, Status.IN_REVIEW, Status.CHANGES_REQUESTED, Status.PUBLISHED,
+              Status.ARCHIVED]  # fmt: skip
+LEGAL_FROM = {
+    "submit": {Status.DRAFT, Status.CHANGES_REQUESTED},
+    "approve": {Status.IN_REVIEW},
+    "request_changes": {Status.IN_REVIEW},
+    "archive": {Status.PUBLISHED},
+    "restore": {Status.ARCHIVED},
+}
+
+
+def run_step(step: str, article: Article, editor, clinician) -> None:
+    if step == "submit":
+        workflow.submit(article=article, user=editor)
+    elif step == "approve":
+        workflow.approve(article=article, reviewer=clinician)
+    elif step == "request_changes":
+        workflow.request_changes(article=article, reviewer=clinician, comment="Please fix.")
+    elif step == "archive":
+        workflow.archive(article=article, user=editor)
+    else:
+        workflow.restore(article=article, user=editor)
+
+
+ILLEGAL = [
+    (step, status) for step in sorted(LEGAL_FROM) for status in ALL_STATES
+    if status not in LEGAL_FROM[step]
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("step", "status"), ILLEGAL)
+def test_every_illegal_step_from_every_state_is_refused_and_changes_nothing(
+    step, status, editor, clinician
+):
+    """Each step is allowed only from its own states; otherwise a readable
+    WorkflowError is raised and the article, its versions and reviews are
+    untouched."""
+    article = in_state(status, editor, clinician)
+    before = snapshot(article)
+    with pytest.raises(workflow.WorkflowError) as error:
+        run_step(step, article, editor, clinician)
+    assert article.title in str(error.value) or "cannot" in str(error.value)
+    assert snapshot(article) == before
+
+
+@pytest.mark.parametrize("step", sorted(LEGAL_FROM))
+def test_every_legal_step_succeeds_from_its_states(step, editor, clinician):
+    for status in LEGAL_FROM[step]:
+        article = in_state(status, editor, clinician)
+        run_step(step, article, editor, clinician)
+        assert Article.objects.get(pk=article.pk).status != status
+
+
+def test_request_changes_needs_a_comment(editor, clinician):
+    article = in_state(Status.IN_REVIEW, editor, clinician)
+    before = snapshot(article)
+    with pytest.raises(workflow.WorkflowError, match="comment is required"):
+        workflow.request_changes(article=article, reviewer=clinician, comment="  ")
+    assert snapshot(article) == before
+
+
+def test_the_text_of_an_article_in_review_cannot_change(editor, clinician):
+    article = in_state(Status.IN_REVIEW, editor, clinician)
+    before = snapshot(article)
+    with pytest.raises(workflow.WorkflowError, match="in clinical review"):
+        edit(article, editor, body="Sneaky change.")
+    assert snapshot(article) == before
+
+
+# Four eyes ----------------------------------------------------------------------------
+
+
+def test_approval_requires_membership_of_clinical_reviewers(editor):
+    other_editor = make_editor("other")
+    article = make_article(live=False, author=editor)
+    workflow.submit(article=article, user=editor)
+    before = snapshot(article)
+    with pytest.raises(workflow.WorkflowError, match="Clinical reviewers"):
+        workflow.approve(article=article, reviewer=other_editor)
+    assert snapshot(article) == before
+
+
+def test_a_clinician_cannot_approve_a_change_they_wrote(clinician):
+    article = make_article(live=False, author=clinician)
+    workflow.submit(article=article, user=make_editor())
+    before = snapshot(article)
+    with pytest.raises(workflow.WorkflowError, match="another clinician must approve"):
+        workflow.approve(article=article, reviewer=clinician)
+    assert snapshot(article) == before
+
+
+def test_a_clinician_who_wrote_any_part_of_the_pending_change_cannot_approve_it(
+    editor, clinician
+):
+    """One edit among several is enough to disqualify the approver."""
+    article = make_article(live=False, author=editor)
+    edit(article, clinician, body="A clinician's wording.")
+    edit(article, editor, body="The editor's final wording.")
+    workflow.submit(article=article, user=editor)
+    with pytest.raises(workflow.WorkflowError, match="another clinician"):
+        workflow.approve(article=article, reviewer=clinician)
+
+
+def test_edits_approved_earlier_do_not_disqualify_their_author_later(editor, clinician):
+    """Four eyes covers the version being approved, not the whole history."""
+    second = make_clinician("sam")
+    article = make_article(live=False, author=clinician)
+    workflow.submit(article=article, user=editor)
+    workflow.approve(article=article, reviewer=second)
+    edit(article, editor, body="A later change by the editor.")
+    workflow.submit(article=article, user=editor)
+    workflow.approve(article=article, reviewer=clinician)
+    assert Article.objects.get(pk=article.pk).reviewed_by == clinician
+
+
+def test_the_four_eyes_rule_applies_to_superusers(editor):
+    boss = make_user("boss", superuser=True)
+    article = make_article(live=False, author=boss)
+    workflow.submit(article=article, user=boss)
+    with pytest.raises(workflow.WorkflowError, match="another clinician"):
+        workflow.approve(article=article, reviewer=boss)
+    other = make_article(live=False, author=editor)
+    workflow.submit(article=other, user=editor)
+    workflow.approve(article=other, reviewer=boss)
+    assert Article.objects.get(pk=other.pk).status == Status.PUBLISHED
+
+
+# Approvals belong to exact content -----------------------------------------------------
+
+
+def test_approving_a_version_other_than_the_latest_is_refused(editor, clinician):
+    article = make_article(live=False, author=editor, body="First.")
+    seen = article.revisions.get()
+    edit(article, editor, body="Second.")
+    workflow.submit(article=article, user=editor)
+    before = snapshot(article)
+    with pytest.raises(workflow.WorkflowError, match="text changed after you opened it"):
+        workflow.approve(article=article, reviewer=clinician, revision=seen)
+    assert snapshot(article) == before
+
+
+def test_an_approval_records_the_hash_of_title_summary_and_body(editor, clinician):
+    article = make_article(live=False, author=editor, title="T", summary="S", body="B")
+    workflow.submit(article=article, user=editor)
+    review = workflow.approve(article=article, reviewer=clinician)
+    from articles.models import content_hash
+
+    assert review.content_hash == content_hash("T", "S", "B")
+
+
+def test_a_later_edit_is_not_covered_by_the_earlier_approval(editor, clinician):
+    """Once the content changes, the approval no longer applies: the public
+    keeps the approved text and the article needs review again."""
+    article = in_state(Status.PUBLISHED, editor, clinician)
+    approved_html = article.live_body_html
+    edit(article, editor, body="Unreviewed new advice.")
+    article.refresh_from_db()
+    assert article.status == Status.DRAFT
+    assert article.live_body_html == approved_html
+    assert article.live_revision.content_hash != article.working_hash()
+
+
+# Live and working copies ------------------------------------------------------------
+
+
+def test_editing_a_published_article_never_changes_what_the_public_sees(
+    client, editor, clinician
+):
+    article = make_article(author=editor, reviewer=clinician, body="Approved advice.")
+    edit(article, editor, title="New title", summary="New summary.", body="Unapproved advice.")
+    html = client.get(article.get_absolute_url()).content.decode()
+    assert "Approved advice." in html
+    assert "Unapproved advice." not in html
+    assert "New title" not in html
+
+    workflow.submit(article=article, user=editor)
+    html = client.get(article.get_absolute_url()).content.decode()
+    assert "Unapproved advice." not in html
+
+    workflow.approve(article=article, reviewer=clinician)
+    html = client.get(article.get_absolute_url()).content.decode()
+    assert "Unapproved advice." in html
+    assert "New title" in html
+
+
+def test_revert_makes_an_earlier_version_the_working_copy_as_a_new_version(editor):
+    article = make_article(live=False, author=editor, body="One.")
+    edit(article, editor, body="Two.")
+    first = article.revisions.get(number=1)
+    new = workflow.revert(article=article, user=editor, revision=first)
+    article.refresh_from_db()
+    assert article.body == "One."
+    assert new.number == 3
+    assert new.content_hash == first.content_hash
+
+
+def test_revert_refuses_a_version_of_another_article(editor):
+    article = make_article(live=False, author=editor)
+    stranger = make_article(live=False, author=editor).revisions.get()
+    with pytest.raises(workflow.WorkflowError, match="another article"):
+        workflow.revert(article=article, user=editor, revision=stranger)
+
+
+# Concurrent editing --------------------------------------------------------------------
+
+
+def test_the_second_of_two_concurrent_saves_is_refused(editor):
+    """Optimistic locking: both editors opened version N; the second save
+    finds N+1 and writes nothing."""
+    other = make_editor("olive")
+    article = make_article(live=False, author=editor, body="Original.")
+    first = Article.objects.get(pk=article.pk)
+    second = Article.objects.get(pk=article.pk)
+    opened_at = first.lock_version
+
+    first.body = "Eddie's text."
+    workflow.save_working_copy(article=first, user=editor, expected_version=opened_at)
+    second.body = "Olive's text."
+    with pytest.raises(workflow.EditConflictError, match="eddie changed this article"):
+        workflow.save_working_copy(article=second, user=other, expected_version=opened_at)
+
+    stored = Article.objects.get(pk=article.pk)
+    assert stored.body == "Eddie's text."
+    assert stored.revisions.count() == 2
+    assert second.body == "Olive's text.", "the refused text is still in hand"
+
+
+# The review cycle ----------------------------------------------------------------------
+
+
+def test_approval_sets_last_reviewed_and_next_review_due(editor, clinician, settings):
+    settings.ARTICLE_REVIEW_INTERVAL_MONTHS = 12
+    with time_machine.travel(datetime(2026, 3, 10, 12, 0, tzinfo=LONDON), tick=False):
+        article = make_article(author=editor, reviewer=clinician)
+    assert article.last_reviewed == datetime(2026, 3, 10, 12, 0, tzinfo=LONDON)
+    assert article.next_review_due == date(2027, 3, 10)
+    assert article.reviewed_by == clinician
+
+
+def test_an_article_can_override_the_review_interval(editor, clinician):
+    with time_machine.travel(datetime(2026, 3, 10, 12, 0, tzinfo=LONDON), tick=False):
+        article = make_article(author=editor, reviewer=clinician, review_interval_months=6)
+    assert article.next_review_due == date(2026, 9, 10)
+
+
+def test_edits_move_updated_at_but_never_last_reviewed(editor, clinician):
+    with time_machine.travel(datetime(2026, 3, 10, 12, 0, tzinfo=LONDON), tick=False):
+        article = make_article(author=editor, reviewer=clinician)
+    with time_machine.travel(datetime(2026, 6, 1, 9, 0, tzinfo=LONDON), tick=False):
+        edit(article, editor, body="A typo fixed.")
+    article.refresh_from_db()
+    assert article.updated_at == datetime(2026, 6, 1, 9, 0, tzinfo=LONDON)
+    assert article.last_reviewed == datetime(2026, 3, 10, 12, 0, tzinfo=LONDON)
+    assert article.next_review_due == date(2027, 3, 10)
+
+
+def test_overdue_and_due_soon_querysets_use_the_next_review_date(editor, clinician):
+    with time_machine.travel(datetime(2025, 1, 1, 12, 0, tzinfo=LONDON), tick=False):
+        overdue = make_article(author=editor, reviewer=clinician)
+    with time_machine.travel(datetime(2025, 12, 1, 12, 0, tzinfo=LONDON), tick=False):
+        soon = make_article(author=editor, reviewer=clinician)
+    with time_machine.travel(datetime(2026, 6, 1, 12, 0, tzinfo=LONDON), tick=False):
+        make_article(author=editor, reviewer=clinician)
+    today = date(2026, 11, 21)
+    assert list(Article.objects.review_overdue(today)) == [overdue]
+    assert list(Article.objects.review_due_within(30, today)) == [soon]
+
+
+def test_review_queue_lists_articles_in_review_the_clinician_did_not_write(editor, clinician):
+    with time_machine.travel(datetime(2026, 1, 2, tzinfo=LONDON)):
+        older = in_state(Status.IN_REVIEW, editor, clinician)
+    with time_machine.travel(datetime(2026, 1, 5, tzinfo=LONDON)):
+        newer = in_state(Status.IN_REVIEW, editor, clinician)
+    own = make_article(live=False, author=clinician)
+    workflow.submit(article=own, user=editor)
+    in_state(Status.DRAFT, editor, clinician)
+    assert list(Article.objects.review_queue_for(clinician)) == [older, newer]
+
+
+# Corrections ----------------------------------------------------------------------------
+
+
+def test_a_correction_note_is_published_with_the_approval_and_then_cleared(
+    client, editor, clinician
+):
+    article = make_article(author=editor, reviewer=clinician)
+    edit(article, editor, body="Corrected dose.", correction_note="We corrected the dose.")
+    workflow.submit(article=article, user=editor)
+    review = workflow.approve(article=article, reviewer=clinician)
+    assert review.public_note == "We corrected the dose."
+    assert Article.objects.get(pk=article.pk).correction_note == ""
+    html = client.get(article.get_absolute_url()).content.decode()
+    assert "Changes to this page" in html
+    assert "We corrected the dose." in html
+
+
+# Deletion -----------------------------------------------------------------------------
+
+
+def test_editors_delete_never_published_drafts(editor):
+    article = make_article(live=False, author=editor)
+    workflow.delete(article=article, user=editor)
+    assert not Article.objects.filter(pk=article.pk).exists()
+
+
+@pytest.mark.parametrize("status", [Status.PUBLISHED, Status.ARCHIVED])
+def test_editors_cannot_delete_published_or_archived_articles(status, editor, clinician):
+    article = in_state(status, editor, clinician)
+    before = snapshot(article)
+    with pytest.raises(workflow.WorkflowError, match="Archive it instead"):
+        workflow.delete(article=article, user=editor)
+    assert snapshot(article) == before
+
+
+# The fixtures -----------------------------------------------------------------------------
+
+
+def test_seed_guides_are_live_but_never_reviewed(guides, client):
+    """No fixture invents a reviewer or a review."""
+    assert Review.objects.count() == 0
+    for article in Article.objects.all():
+        assert article.is_live
+        assert article.last_reviewed is None
+        assert article.reviewed_by is None
+        html = client.get(article.get_absolute_url()).content.decode()
+        assert "This guide has not yet been reviewed by a clinician." in html
+        assert "Page last reviewed" not in html
+
+
+def test_the_workflow_command_refuses_self_approval(editor, clinician):
+    from django.core.management.base import CommandError
+
+    article = make_article(live=False, author=clinician)
+    workflow.submit(article=article, user=editor)
+    with pytest.raises(CommandError, match="another clinician"):
+        call_command("workflow", "approve", article.slug, "--user", clinician.username)
+    call_command("workflow", "approve", article.slug, "--user", make_clinician("sam").username)
+    assert Article.objects.get(pk=article.pk).status == Status.PUBLISHED
