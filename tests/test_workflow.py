@@ -197,9 +197,7 @@ def test_a_clinician_cannot_approve_a_change_they_wrote(clinician):
     assert snapshot(article) == before
 
 
-def test_a_clinician_who_wrote_any_part_of_the_pending_change_cannot_approve_it(
-    editor, clinician
-):
+def test_a_clinician_who_wrote_any_part_of_the_pending_change_cannot_approve_it(editor, clinician):
     """One edit among several is enough to disqualify the approver."""
     article = make_article(live=False, author=editor)
     edit(article, clinician, body="A clinician's wording.")
@@ -271,9 +269,7 @@ def test_a_later_edit_is_not_covered_by_the_earlier_approval(editor, clinician):
 # Live and working copies ------------------------------------------------------------
 
 
-def test_editing_a_published_article_never_changes_what_the_public_sees(
-    client, editor, clinician
-):
+def test_editing_a_published_article_never_changes_what_the_public_sees(client, editor, clinician):
     article = make_article(author=editor, reviewer=clinician, body="Approved advice.")
     edit(article, editor, title="New title", summary="New summary.", body="Unapproved advice.")
     html = client.get(article.get_absolute_url()).content.decode()

@@ -1,52 +1,17 @@
-"""The two editorial roles and their permissions."""
+"""The two editorial roles and their permissions (see articles/roles.py)."""
 
-from django.contrib.auth.management import create_permissions
 from django.db import migrations
-
-ROLES = {
-    "Editors": [
-        "view_article",
-        "add_article",
-        "change_article",
-        "delete_article",
-        "submit_article",
-        "archive_article",
-        "view_revision",
-        "view_review",
-        "view_reviewerprofile",
-        "view_historicalarticle",
-    ],
-    "Clinical reviewers": [
-        "view_article",
-        "add_article",
-        "change_article",
-        "approve_article",
-        "view_revision",
-        "view_review",
-        "view_reviewerprofile",
-        "change_reviewerprofile",
-        "view_historicalarticle",
-    ],
-}
 
 
 def create_roles(apps, schema_editor):
-    # Permissions are normally created after all migrations; create them now
-    # so the groups can be given them in this migration.
-    for app_config in apps.get_app_configs():
-        app_config.models_module = True
-        create_permissions(app_config, apps=apps, verbosity=0)
-        app_config.models_module = None
-    Group = apps.get_model("auth", "Group")
-    Permission = apps.get_model("auth", "Permission")
-    for name, codenames in ROLES.items():
-        group, _ = Group.objects.get_or_create(name=name)
-        group.permissions.set(
-            Permission.objects.filter(content_type__app_label="articles", codename__in=codenames)
-        )
+    from articles.roles import ensure_roles
+
+    ensure_roles(apps)
 
 
 def remove_roles(apps, schema_editor):
+    from articles.roles import ROLES
+
     apps.get_model("auth", "Group").objects.filter(name__in=ROLES).delete()
 
 

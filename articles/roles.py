@@ -1,0 +1,43 @@
+"""The two editorial roles and their permissions, in one place.
+
+Used by the roles migration and by anything that must make sure the groups
+exist (tests that flush the database, for example)."""
+
+from __future__ import annotations
+
+from django.apps import apps as global_apps
+from django.apps.registry import Apps
+from django.contrib.auth.management import create_permissions
+
+ROLES: dict[str, list[str]] = {
+    "Editors": [
+        "view_article", "add_article", "change_article", "delete_article",
+        "submit_article", "archive_article",
+        "view_revision", "view_review", "view_reviewerprofile", "view_historicalarticle",
+    ],
+    "Clinical reviewers": [
+        "view_article", "add_article", "change_article", "approve_article",
+        "view_revision", "view_review", "view_reviewerprofile", "change_reviewerprofile",
+        "view_historicalarticle",
+    ],
+}  # fmt: skip
+
+
+def ensure_roles(apps: Apps = global_apps) -> None:
+    """Create or update both groups; safe to run any number of times."""
+    # Permissions are normally created after all migrations; create them now
+    # so the groups can be given them.
+    for app_config in apps.get_app_configs():
+        models_module = getattr(app_config, "models_module", None)
+        app_config.models_module = models_module or True
+        create_permissions(app_config, apps=apps, verbosity=0)
+        app_config.models_module = models_module
+    group_model = apps.get_model("auth", "Group")
+    permission_model = apps.get_model("auth", "Permission")
+    for name, codenames in ROLES.items():
+        group, _ = group_model.objects.get_or_create(name=name)
+        group.permissions.set(
+            permission_model.objects.filter(
+                content_type__app_label="articles", codename__in=codenames
+            )
+        )
