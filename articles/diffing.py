@@ -19,7 +19,7 @@ class FieldDiff:
 
 def _table(old: str, new: str) -> SafeString:
     # HtmlDiff escapes its input and adds only table markup and classes.
-    html = difflib.HtmlDiff(wrapcolumn=70).make_table(
+    html = difflib.HtmlDiff(wrapcolumn=60).make_table(
         old.splitlines(), new.splitlines(), fromdesc="Live", todesc="Working copy",
         context=True, numlines=2,
     )  # fmt: skip
