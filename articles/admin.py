@@ -99,9 +99,9 @@ class LiveFilter(admin.SimpleListFilter):
 
     def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
         if self.value() == "yes":
-            return queryset.filter(live_revision__isnull=False)
+            return queryset.filter(live_version__isnull=False)
         if self.value() == "no":
-            return queryset.filter(live_revision__isnull=True)
+            return queryset.filter(live_version__isnull=True)
         return queryset
 
 
@@ -123,7 +123,6 @@ class ArticleAdmin(SimpleHistoryAdmin, MarkdownxModelAdmin):
         "title", "status", "is_public", "updated_at", "last_reviewed", "review_due",
     ]  # fmt: skip
     list_filter = ["status", LiveFilter, ReviewDueFilter]
-    list_select_related = ["live_revision"]
     search_fields = ["title", "summary", "slug"]
     prepopulated_fields = {"slug": ["title"]}
     readonly_fields = ["workflow_state", "review_cycle"]
@@ -141,7 +140,7 @@ class ArticleAdmin(SimpleHistoryAdmin, MarkdownxModelAdmin):
 
     # Columns ---------------------------------------------------------------
 
-    @admin.display(boolean=True, description=_("public"), ordering="live_revision")
+    @admin.display(boolean=True, description=_("public"), ordering="live_version")
     def is_public(self, obj: Article) -> bool:
         return obj.is_live
 
@@ -160,7 +159,7 @@ class ArticleAdmin(SimpleHistoryAdmin, MarkdownxModelAdmin):
         if obj.pk is None:
             return _("New draft")
         live = (
-            format_html(gettext("version {} is on the public site"), obj.live_revision.number)
+            format_html(gettext("version {} is on the public site"), obj.live_version)
             if obj.is_live
             else _("not on the public site")
         )
@@ -305,7 +304,7 @@ class ArticleAdmin(SimpleHistoryAdmin, MarkdownxModelAdmin):
             rows.append({
                 "revision": revision,
                 "reviews": approvals.get(revision.pk, []),
-                "is_live": revision.pk == article.live_revision_id,
+                "is_live": revision.number == article.live_version,
                 "diff": diff_versions(
                     (previous.title, previous.summary, previous.body) if previous else None,
                     (revision.title, revision.summary, revision.body),

@@ -5,9 +5,9 @@ An article has two copies of its text:
 
 * the **working copy** (``title``, ``summary``, ``body``), which editors change
   in the admin; every change is kept as an immutable :class:`Revision`;
-* the **live copy** (``live_revision`` and the ``live_*`` fields derived from
-  it), which is what the public sees. Only a clinician's approval in
-  ``articles.workflow`` moves it.
+* the **live copy** (``live_version``, the number of the approved version, and
+  the ``live_*`` fields derived from it), which is what the public sees.
+  Only a clinician's approval in ``articles.workflow`` moves it.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from markdownx.models import MarkdownxField
 from simple_history.models import HistoricalRecords
@@ -30,6 +31,16 @@ from articles.rendering import render
 
 EDITORS_GROUP = "Editors"
 CLINICAL_REVIEWERS_GROUP = "Clinical reviewers"
+
+
+def validate_body_size(value: str) -> None:
+    limit = settings.ARTICLE_BODY_MAX_CHARS
+    if len(value) > limit:
+        raise ValidationError(
+            _("The body is %(size)d characters long; the limit is %(limit)d."),
+            code="body_too_long",
+            params={"size": len(value), "limit": limit},
+        )
 
 
 def content_hash(title: str, summary: str, body: str) -> str:
@@ -42,7 +53,7 @@ class ArticleQuerySet(models.QuerySet):
     def published(self) -> ArticleQuerySet:
         """The only definition of what the public may see: articles with an
         approved live version."""
-        return self.filter(live_revision__isnull=False)
+        return self.filter(live_version__isnull=False)
 
     def review_overdue(self, today: date | None = None) -> ArticleQuerySet:
         today = today or timezone.localdate()
@@ -97,6 +108,7 @@ class Article(models.Model):
     )
     body = MarkdownxField(
         _("body"),
+        validators=[validate_body_size],
         help_text=_(
             'Markdown. Use ## for section headings and !!! warning "Important" for safety '
             "information."
@@ -126,15 +138,15 @@ class Article(models.Model):
         help_text=_("Raised by every save, so concurrent edits are detected."),
     )
 
-    # The live copy: derived from live_revision by the workflow, never edited.
-    live_revision = models.ForeignKey(
-        "Revision",
-        verbose_name=_("live version"),
+    # The live copy: set by the workflow's approval, never edited. A version
+    # number rather than a foreign key, so articles and their versions have no
+    # circular dependency and dump and load in one pass.
+    live_version = models.PositiveIntegerField(
+        _("live version"),
         null=True,
         blank=True,
         editable=False,
-        on_delete=models.PROTECT,
-        related_name="+",
+        help_text=_("The number of the approved version the public sees."),
     )
     live_title = models.CharField(max_length=200, blank=True, editable=False)
     live_summary = models.CharField(max_length=300, blank=True, editable=False)
@@ -224,13 +236,13 @@ class Article(models.Model):
                 violation_error_message=_("Unknown article status."),
             ),
             models.CheckConstraint(
-                condition=~models.Q(status="archived") | models.Q(live_revision__isnull=True),
+                condition=~models.Q(status="archived") | models.Q(live_version__isnull=True),
                 name="article_archived_not_live",
                 violation_error_message=_("An archived article cannot have a live version."),
             ),
         ]  # fmt: skip
         indexes = [
-            models.Index(fields=["live_revision", "title"], name="article_live_title_idx"),
+            models.Index(fields=["live_version", "live_title"], name="article_live_title_idx"),
             models.Index(fields=["-live_updated_at"], name="article_live_updated_idx"),
             models.Index(fields=["status", "submitted_at"], name="article_status_sub_idx"),
             models.Index(fields=["next_review_due"], name="article_review_due_idx"),
@@ -242,15 +254,35 @@ class Article(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("articles:detail", kwargs={"slug": self.slug})
 
+    def clean_fields(self, exclude: list[str] | None = None) -> None:
+        super().clean_fields(exclude)
+        # Non-editable fields skip Django's field validation, but loaded
+        # content must still name a bad status precisely.
+        if "status" not in (exclude or []) and self.status not in self.Status.values:
+            raise ValidationError(
+                {"status": _("“%(value)s” is not a status; use one of %(choices)s.")
+                 % {"value": self.status, "choices": ", ".join(self.Status.values)}},
+                code="invalid_choice",
+            )  # fmt: skip
+
     def clean(self) -> None:
-        # "Published" without a live version cannot be a database constraint:
-        # fixtures and backups load the article before the version it points
-        # to. published() requires the live version, so such a row is never
-        # public, and only the workflow sets either field.
-        if self.status == self.Status.PUBLISHED and self.live_revision_id is None:
+        # Not database constraints: fixtures and backups load an article
+        # before the versions it points to. published() requires the live
+        # version, and only the workflow sets these fields.
+        if self.status == self.Status.PUBLISHED and self.live_version is None:
             raise ValidationError(
                 _("A published article needs an approved live version."), code="not_live"
             )
+        if (
+            self.live_version is not None
+            and self.pk is not None
+            and not self.revisions.filter(number=self.live_version).exists()
+        ):
+            raise ValidationError(
+                    {"live_version": _("Version %(number)d of this article does not exist.")
+                     % {"number": self.live_version}},
+                    code="missing_version",
+                )  # fmt: skip
         if self.review_interval_months == 0:
             raise ValidationError(
                 {"review_interval_months": _("A review interval must be at least one month.")},
@@ -262,15 +294,22 @@ class Article(models.Model):
 
     @property
     def is_live(self) -> bool:
-        return self.live_revision_id is not None
+        return self.live_version is not None
+
+    @cached_property
+    def live_revision(self) -> Revision | None:
+        if self.live_version is None or self.pk is None:
+            return None
+        return self.revisions.get(number=self.live_version)
 
     @property
     def review_interval(self) -> int:
         return self.review_interval_months or settings.ARTICLE_REVIEW_INTERVAL_MONTHS
 
     def sync_live_copy(self) -> None:
-        """Derive the public fields from ``live_revision``: the one place the
+        """Derive the public fields from the live version: the one place the
         live text is rendered."""
+        self.__dict__.pop("live_revision", None)
         revision = self.live_revision
         if revision is None:
             self.live_title = self.live_summary = self.live_body_html = ""
@@ -315,7 +354,7 @@ class Revision(models.Model):
     number = models.PositiveIntegerField(_("version"))
     title = models.CharField(_("title"), max_length=200)
     summary = models.CharField(_("summary"), max_length=300)
-    body = models.TextField(_("body"))
+    body = models.TextField(_("body"), validators=[validate_body_size])
     correction_note = models.CharField(_("correction note"), max_length=300, blank=True)
     content_hash = models.CharField(_("content hash"), max_length=64, editable=False)
     created_by = models.ForeignKey(

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models.signals import pre_save
+from django.db.models.signals import post_save, pre_save
 from django.dispatch import receiver
 
 from articles.models import Article, Revision, content_hash
@@ -28,3 +28,21 @@ def render_loaded_article(
     if raw:
         instance.sync_live_copy()
         instance.next_review_due = instance.compute_next_review_due()
+
+
+@receiver(post_save, sender=Revision, dispatch_uid="articles.render_loaded_live_version")
+def render_loaded_live_version(
+    sender: type[Revision], instance: Revision, raw: bool, **kwargs: Any
+) -> None:
+    # Fixtures list an article before its versions, so the live text can
+    # only be rendered once its version has arrived.
+    if raw:
+        article = Article.objects.get(pk=instance.article_id)
+        if article.live_version == instance.number:
+            article.sync_live_copy()
+            Article.objects.filter(pk=article.pk).update(
+                live_title=article.live_title,
+                live_summary=article.live_summary,
+                live_body_html=article.live_body_html,
+                live_headings=article.live_headings,
+            )

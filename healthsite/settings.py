@@ -167,6 +167,8 @@ MARKDOWNX_SERVER_CALL_LATENCY = 400
 
 # How often a clinician must re-review a guide; each article may override it.
 ARTICLE_REVIEW_INTERVAL_MONTHS = env_int("DJANGO_REVIEW_INTERVAL_MONTHS", 12)
+# The longest article body accepted, in characters (about 30,000 words).
+ARTICLE_BODY_MAX_CHARS = env_int("DJANGO_ARTICLE_BODY_MAX_CHARS", 200_000)
 # "Due soon" in the admin filters and the review_status command.
 ARTICLE_REVIEW_DUE_SOON_DAYS = env_int("DJANGO_REVIEW_DUE_SOON_DAYS", 30)
 

@@ -51,7 +51,7 @@ def snapshot(article: Article) -> tuple:
     article = Article.objects.get(pk=article.pk)
     return (
         article.status,
-        article.live_revision_id,
+        article.live_version,
         article.live_body_html,
         article.lock_version,
         article.last_reviewed,

@@ -1,0 +1,43 @@
+"""Load content fixtures with full validation: the supported way to load
+content (``loaddata`` skips model validation)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from articles.content_io import ContentError, load_fixture
+
+
+class Command(BaseCommand):
+    help = (
+        "Validate and load JSON fixtures (default: fixtures/guides.json), all or nothing. "
+        "Safe to run again: objects are matched by their natural keys."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("fixtures", nargs="*", default=["guides"])
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        total = 0
+        for name in options["fixtures"]:
+            path = self._find(name)
+            try:
+                total += load_fixture(path)
+            except ContentError as error:
+                raise CommandError(f"Nothing was loaded. {error}") from None
+        self.stdout.write(self.style.SUCCESS(f"Loaded {total} object(s)."))
+
+    @staticmethod
+    def _find(name: str) -> Path:
+        path = Path(name)
+        if path.is_file():
+            return path
+        for directory in settings.FIXTURE_DIRS:
+            candidate = Path(directory) / (name if name.endswith(".json") else f"{name}.json")
+            if candidate.is_file():
+                return candidate
+        raise CommandError(f"No fixture called {name!r} (looked in {settings.FIXTURE_DIRS}).")
