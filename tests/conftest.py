@@ -7,6 +7,23 @@ import pytest
 from django.core.management import call_command
 
 
+@pytest.fixture(autouse=True)
+def roles(request: pytest.FixtureRequest) -> None:
+    """Transactional tests (browser, backup) flush the database, and with it
+    the groups made by the roles migration; put them back for every test."""
+    if not ({"db", "transactional_db", "live_server"} & set(request.fixturenames)) and not (
+        request.node.get_closest_marker("django_db")
+    ):
+        return
+    from django.contrib.auth.models import Group
+
+    from articles.roles import ROLES, ensure_roles
+
+    request.getfixturevalue("_django_db_helper")
+    if Group.objects.filter(name__in=ROLES).count() != len(ROLES):
+        ensure_roles()
+
+
 @pytest.fixture
 def guides(db):
     call_command("loaddata", "guides", verbosity=0)

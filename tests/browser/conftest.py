@@ -25,17 +25,6 @@ CHROMIUM_ARGS = [
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
-@pytest.fixture(autouse=True)
-def roles(request: pytest.FixtureRequest) -> None:
-    """Transactional tests flush the database, groups from the roles
-    migration included; put them back."""
-    if "transactional_db" in request.fixturenames or "live_server" in request.fixturenames:
-        from articles.roles import ensure_roles
-
-        request.getfixturevalue("transactional_db")
-        ensure_roles()
-
-
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Browser]:
     with sync_playwright() as playwright:
