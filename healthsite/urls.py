@@ -20,7 +20,6 @@ if settings.SERVE_MEDIA:
         re_path(
             r"^{}(?P<path>.+)$".format(settings.MEDIA_URL.lstrip("/")),
             views.media,
-            {"document_root": settings.MEDIA_ROOT},
             name="media",
         )
     )

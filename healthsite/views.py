@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import secrets
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 from django.http import FileResponse, HttpRequest, JsonResponse
@@ -40,11 +41,11 @@ def healthz(request: HttpRequest) -> JsonResponse:
 
 
 @require_safe
-def media(request: HttpRequest, path: str, document_root: str) -> FileResponse:
+def media(request: HttpRequest, path: str) -> FileResponse:
     """Uploaded files, with headers that stop a browser from running them:
     ``nosniff`` keeps an image an image, and ``sandbox`` gives a file opened
     directly a unique origin with scripts off."""
-    response = serve(request, path, document_root=document_root)
+    response = serve(request, path, document_root=settings.MEDIA_ROOT)
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "sandbox; default-src 'none'; img-src 'self'"
     response["Cross-Origin-Resource-Policy"] = "same-origin"
