@@ -256,6 +256,7 @@ def test_unhandled_errors_show_a_plain_500_page_and_log_one_json_line_with_the_p
     assert "secret internal detail" not in body
     assert "RuntimeError" not in body
     assert "Traceback" not in body
+    assert "Sorry, something went wrong" in body
 
     lines = [line for line in capsys.readouterr().out.splitlines() if line.strip()]
     events = [json.loads(line) for line in lines]
