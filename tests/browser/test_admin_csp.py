@@ -1,0 +1,72 @@
+"""The admin, the markdownx editor and its live preview work in Chromium
+under the site's Content-Security-Policy, with no violation reported."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth.models import User
+from playwright.sync_api import Page, expect
+
+from tests.factories import make_article
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+# Records every CSP violation the page reports, from the first script on.
+RECORD_VIOLATIONS = """
+window.__cspViolations = [];
+document.addEventListener("securitypolicyviolation", (event) => {
+  window.__cspViolations.push(event.violatedDirective + " " + event.blockedURI);
+});
+"""
+
+
+def _log_in(page: Page, base_url: str) -> None:
+    User.objects.create_superuser("clinician", "c@example.org", "a long test password")
+    page.goto(base_url + "/admin/login/")
+    page.get_by_label("Username").fill("clinician")
+    page.get_by_label("Password").fill("a long test password")
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("heading", name="Site administration")).to_be_visible()
+
+
+def test_admin_editor_and_live_preview_work_under_the_csp_without_violations(
+    live_server, page, console
+):
+    """Log in, open an article, type Markdown, see the preview update, save:
+    no CSP violation and no console error on the way."""
+    page.add_init_script(RECORD_VIOLATIONS)
+    article = make_article(title="Diazepam and sleep", body="## Start\n\nFirst text.")
+    _log_in(page, live_server.url)
+
+    response = page.goto(f"{live_server.url}/admin/articles/article/{article.pk}/change/")
+    assert response is not None
+    csp = response.headers["content-security-policy"]
+    assert "default-src 'self'" in csp
+    assert "unsafe-inline" not in csp
+
+    body = page.locator("#id_body")
+    expect(body).to_be_visible()
+    body.click()
+    body.press("End")
+    body.press_sequentially("\n\n## Live preview heading\n\nTyped **in Chromium**.")
+    preview = page.locator(".markdownx-preview")
+    expect(preview.get_by_role("heading", name="Live preview heading")).to_be_visible()
+    expect(preview.locator("strong")).to_have_text("in Chromium")
+
+    page.get_by_role("button", name="Save and continue editing").click()
+    expect(page.locator(".messagelist")).to_contain_text("was changed successfully")
+    expect(page.locator("#id_body")).to_contain_text("Live preview heading")
+
+    assert page.evaluate("window.__cspViolations") == []
+    assert [m for m in console.errors() if "Content Security Policy" in m] == []
+    assert console.errors() == []
+
+
+def test_the_public_pages_report_no_csp_violations(live_server, guides, page, console):
+    """The public templates need no inline script or style."""
+    page.add_init_script(RECORD_VIOLATIONS)
+    for path in ["/", "/articles/valium-diazepam/"]:
+        page.goto(live_server.url + path)
+        expect(page.get_by_role("heading", level=1)).to_be_visible()
+        assert page.evaluate("window.__cspViolations") == []
+    assert console.errors() == []
