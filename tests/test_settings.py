@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -144,3 +145,18 @@ def test_database_url_selects_postgresql_with_psycopg_3_and_health_checks():
     result = _run_with_django(code, DATABASE_URL="postgres://postgres@127.0.0.1:5432/x")
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().splitlines()[-1] == "django.db.backends.postgresql True 3"
+
+
+def test_the_readme_documents_every_environment_variable_the_code_reads():
+    """Each variable read by settings.py or gunicorn.conf.py has a row in the
+    README's "Running in production" table."""
+    pattern = re.compile(r"""(?:environ\.get|env_bool|env_int|env_list)\(\s*["']([A-Z_]+)["']""")
+    read = set()
+    for source in ("healthsite/settings.py", "healthsite/gunicorn.conf.py"):
+        read |= set(pattern.findall((ROOT / source).read_text()))
+    read.add("DATABASE_URL")  # read by dj_database_url.config()
+    readme = (ROOT / "README.md").read_text()
+    production = readme.split("## Running in production", 1)[1]
+    documented = set(re.findall(r"^\| `([A-Z_]+)` \|", production, flags=re.M))
+    assert "DJANGO_SECRET_KEY" in read
+    assert read - documented == set()
