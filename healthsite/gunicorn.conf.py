@@ -2,8 +2,8 @@
 
 Reads DJANGO_BIND (default 127.0.0.1:8000), DJANGO_WORKERS (default
 2 x CPU cores + 1), DJANGO_WORKER_TIMEOUT (default 30 seconds) and
-DJANGO_FORWARDED_ALLOW_IPS (default 127.0.0.1). Access log lines, one per
-request, go to stdout; gunicorn's own messages go to stderr.
+DJANGO_FORWARDED_ALLOW_IPS (default 127.0.0.1). All logs, one JSON object
+per line and one line per request, go to stdout.
 """
 
 import multiprocessing
@@ -21,8 +21,20 @@ preload_app = True
 # Recycle workers now and then so a slow leak cannot grow without bound.
 max_requests = 2000
 max_requests_jitter = 200
+# gunicorn's own messages and one line per request go to stdout as JSON,
+# like Django's (healthsite/logs.py).
 accesslog = "-"
-errorlog = "-"  # stderr
+logconfig_dict = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"json": {"()": "healthsite.logs.JsonFormatter"}},
+    "handlers": {"stdout": {"class": "healthsite.logs.StdoutHandler", "formatter": "json"}},
+    "root": {"handlers": ["stdout"], "level": "INFO"},
+    "loggers": {
+        "gunicorn.error": {"handlers": ["stdout"], "level": "INFO", "propagate": False},
+        "gunicorn.access": {"handlers": ["stdout"], "level": "INFO", "propagate": False},
+    },
+}
 # The TLS proxy in front sets X-Forwarded-Proto; gunicorn trusts it only from
 # the addresses listed here (gunicorn's own default is 127.0.0.1).
 forwarded_allow_ips = os.environ.get("DJANGO_FORWARDED_ALLOW_IPS", "127.0.0.1")

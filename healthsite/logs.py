@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -45,6 +46,23 @@ class JsonFormatter(logging.Formatter):
         status_code = getattr(record, "status_code", None)
         if isinstance(status_code, int):
             event["status"] = status_code
+        if record.name == "gunicorn.access" and isinstance(record.args, Mapping):
+            # gunicorn passes the request's fields ("atoms") as the arguments.
+            atoms = record.args
+            event.update(
+                method=atoms.get("m"),
+                path=atoms.get("U"),
+                status=_int_or_none(atoms.get("s")),
+                duration_ms=atoms.get("M"),
+                remote=atoms.get("h"),
+            )
         if record.exc_info:
             event["exception"] = self.formatException(record.exc_info)
         return json.dumps(event, default=str)
+
+
+def _int_or_none(value: Any) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None

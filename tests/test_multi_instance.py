@@ -10,6 +10,7 @@ database 5) under a key prefix of their own, removed afterwards.
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 import socket
@@ -224,3 +225,26 @@ def test_a_version_published_through_one_instance_is_served_by_the_other_at_once
     assert status == 200
     assert "Newly approved advice text." in html
     assert "Newly approved advice text." in _get(a.url + page)[1]
+
+
+def test_gunicorn_and_django_log_one_json_object_per_line(two_instances, tmp_path):
+    """Everything an instance prints (gunicorn's messages, access lines,
+    Django's logs) is one JSON object per line; access lines carry the path
+    and status."""
+    a, _ = two_instances
+    _get(a.url + "/articles/no-such-guide/")
+    _get(a.url + "/")
+
+    def access_events() -> list[dict]:
+        # gunicorn writes the access line just after the response is sent.
+        lines = (tmp_path / "instance-0.log").read_text().splitlines()
+        events = [json.loads(line) for line in lines if line]
+        return [e for e in events if e["logger"] == "gunicorn.access"]
+
+    deadline = time.monotonic() + 10
+    while not any(e["path"] == "/" for e in access_events()):
+        assert time.monotonic() < deadline, "no access line for /"
+        time.sleep(0.1)
+    access = access_events()
+    assert any(e["path"] == "/" and e["status"] == 200 and e["method"] == "GET" for e in access)
+    assert any(e["path"] == "/articles/no-such-guide/" and e["status"] == 404 for e in access)
