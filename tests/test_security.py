@@ -17,6 +17,7 @@ from django.contrib.auth.models import User
 from django.test import Client, override_settings
 from django.urls import path
 
+from healthsite.urls import urlpatterns as site_urlpatterns
 from tests.factories import make_article, make_staff
 
 pytestmark = pytest.mark.django_db
@@ -242,7 +243,7 @@ def _boom(request):
     raise RuntimeError("secret internal detail")
 
 
-urlpatterns = [path("boom/", _boom), *__import__("healthsite.urls").urls.urlpatterns]
+urlpatterns = [path("boom/", _boom), *site_urlpatterns]
 
 
 @override_settings(ROOT_URLCONF=__name__, DEBUG=False)

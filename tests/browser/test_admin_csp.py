@@ -3,8 +3,13 @@ under the site's Content-Security-Policy, with no violation reported."""
 
 from __future__ import annotations
 
+import base64
+import io
+import re
+
 import pytest
 from django.contrib.auth.models import User
+from PIL import Image
 from playwright.sync_api import Page, expect
 
 from tests.factories import make_article
@@ -70,3 +75,54 @@ def test_the_public_pages_report_no_csp_violations(live_server, guides, page, co
         expect(page.get_by_role("heading", level=1)).to_be_visible()
         assert page.evaluate("window.__cspViolations") == []
     assert console.errors() == []
+
+
+DROP_FILE = """([name, type, b64]) => {
+  const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+  const transfer = new DataTransfer();
+  transfer.items.add(new File([bytes], name, { type }));
+  document.querySelector("#id_body").dispatchEvent(
+    new DragEvent("drop", { dataTransfer: transfer, bubbles: true, cancelable: true })
+  );
+}"""
+
+
+def test_dropping_an_image_into_the_editor_uploads_it_and_the_preview_shows_it(
+    live_server, page, console, settings, tmp_path
+):
+    """markdownx's drag-and-drop upload goes through our upload view; the
+    image comes back as Markdown and loads in the preview under the CSP."""
+    settings.MEDIA_ROOT = tmp_path
+    page.add_init_script(RECORD_VIOLATIONS)
+    article = make_article(body="Text.")
+    _log_in(page, live_server.url)
+    page.goto(f"{live_server.url}/admin/articles/article/{article.pk}/change/")
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (40, 30), "teal").save(buffer, "PNG")
+    page.evaluate(
+        DROP_FILE, ["photo.gif", "image/gif", base64.b64encode(buffer.getvalue()).decode()]
+    )
+
+    body = page.locator("#id_body")
+    expect(body).to_have_value(re.compile(r"!\[\]\(/media/uploads/[0-9a-f]{32}\.png\)"))
+    image = page.locator(".markdownx-preview img")
+    expect(image).to_have_count(1)
+    page.wait_for_function("document.querySelector('.markdownx-preview img').complete")
+    assert image.evaluate("img => img.naturalWidth") == 40
+    assert len(list((tmp_path / "uploads").iterdir())) == 1
+    assert page.evaluate("window.__cspViolations") == []
+    assert console.errors() == []
+
+
+def test_a_refused_upload_in_the_editor_writes_no_file(live_server, page, settings, tmp_path):
+    """An SVG dropped into the editor is refused and nothing is stored."""
+    settings.MEDIA_ROOT = tmp_path
+    article = make_article(body="Text.")
+    _log_in(page, live_server.url)
+    page.goto(f"{live_server.url}/admin/articles/article/{article.pk}/change/")
+    svg = b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'
+    with page.expect_response(lambda r: "/markdownx/upload/" in r.url) as answer:
+        page.evaluate(DROP_FILE, ["x.png", "image/png", base64.b64encode(svg).decode()])
+    assert answer.value.status == 400
+    assert list(tmp_path.rglob("*.*")) == []
