@@ -44,8 +44,10 @@ def publication_generation() -> int:
 
 def invalidate_public_pages() -> None:
     """Drop every cached public page on every instance. Call it through
-    ``transaction.on_commit`` whenever a version is published, archived or
-    unpublished, so no instance can cache the old text again."""
+    ``transaction.on_commit(invalidate_public_pages, robust=True)`` whenever
+    a version is published, archived or unpublished, so no instance can
+    cache the old text again, and a cache outage cannot turn an already
+    committed publish into an error page."""
     cache.set(GENERATION_KEY, time.time_ns(), timeout=None)
 
 
@@ -62,10 +64,14 @@ def excluded_prefixes() -> tuple[str, ...]:
     )
 
 
-def page_key(request: HttpRequest, generation: int) -> str:
-    # get_host() validates the Host header against ALLOWED_HOSTS, so a hit is
-    # refused exactly like a miss would be, and hosts never share entries.
-    url = f"{request.scheme}://{request.get_host()}{request.get_full_path()}"
+def page_url(request: HttpRequest) -> str:
+    """What a cached page is stored under (with the generation). get_host()
+    validates the Host header against ALLOWED_HOSTS, so a hit is refused
+    exactly like a miss would be, and hosts never share entries."""
+    return f"{request.scheme}://{request.get_host()}{request.get_full_path()}"
+
+
+def page_key(url: str, generation: int) -> str:
     digest = hashlib.sha256(url.encode()).hexdigest()
     return f"page:{generation}:{digest}"
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 
 from django.conf import settings
@@ -14,8 +15,11 @@ from articles.cache import (
     excluded_prefixes,
     is_cacheable_response,
     page_key,
+    page_url,
     publication_generation,
 )
+
+logger = logging.getLogger(__name__)
 
 
 class PublicPageCacheMiddleware:
@@ -26,6 +30,9 @@ class PublicPageCacheMiddleware:
     parameter, or is for a non-public path (admin, markdownx, health check,
     static and media files). Signed-in staff therefore never see a cached
     page, and their pages are never stored.
+
+    If the cache itself fails (Redis down), pages are rendered as if there
+    were no cache: readers still get the guides.
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
@@ -39,13 +46,21 @@ class PublicPageCacheMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponseBase:
         if not self.is_cacheable_request(request):
             return self.get_response(request)
-        key = page_key(request, publication_generation())
-        stored = cache.get(key)
+        url = page_url(request)
+        try:
+            key = page_key(url, publication_generation())
+            stored = cache.get(key)
+        except Exception:
+            logger.warning("Page cache unavailable; serving uncached", exc_info=True)
+            return self.get_response(request)
         if stored is not None:
             return stored.to_response(head=request.method == "HEAD")
         response = self.get_response(request)
         if is_cacheable_response(request, response):
-            cache.set(key, StoredPage.from_response(response), self.timeout)
+            try:
+                cache.set(key, StoredPage.from_response(response), self.timeout)
+            except Exception:
+                logger.warning("Page cache unavailable; page not stored", exc_info=True)
         return response
 
     def is_cacheable_request(self, request: HttpRequest) -> bool:

@@ -28,4 +28,4 @@ def render_article_body(sender: type[Article], instance: Article, **kwargs: Any)
 def invalidate_pages_after_article_change(
     sender: type[Article], instance: Article, **kwargs: Any
 ) -> None:
-    transaction.on_commit(invalidate_public_pages)
+    transaction.on_commit(invalidate_public_pages, robust=True)

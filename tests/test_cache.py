@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from unittest import mock
+
 import pytest
 from django.core.cache import cache
 from django.http import HttpResponse
@@ -216,3 +218,22 @@ def test_a_new_generation_is_later_than_the_current_one():
     before = publication_generation()
     invalidate_public_pages()
     assert publication_generation() > before
+
+
+def test_readers_still_get_pages_when_the_cache_is_down(client):
+    """A cache outage (Redis unreachable) degrades to uncached rendering,
+    never to an error page."""
+    article = make_article(body="Still readable.")
+    # One cache object serves both modules; patching it once covers both.
+    with mock.patch("articles.middleware.cache.get", side_effect=ConnectionError("down")):
+        response = client.get(article.get_absolute_url())
+    assert response.status_code == 200
+    assert "Still readable." in response.content.decode()
+
+
+def test_readers_still_get_pages_when_storing_fails(client):
+    """A failing cache write does not break the page either."""
+    article = make_article(body="Still readable.")
+    with mock.patch("articles.middleware.cache.set", side_effect=ConnectionError("down")):
+        response = client.get(article.get_absolute_url())
+    assert response.status_code == 200
