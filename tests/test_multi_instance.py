@@ -34,6 +34,7 @@ REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/5")
 @dataclass
 class Instance:
     url: str
+    env: dict[str, str]
     process: subprocess.Popen
 
 
@@ -146,7 +147,7 @@ def two_instances(
                 stdout=(tmp_path / f"instance-{n}.log").open("w"),
                 stderr=subprocess.STDOUT,
             )
-            instances.append(Instance(f"http://127.0.0.1:{port}", process))
+            instances.append(Instance(f"http://127.0.0.1:{port}", env, process))
         for instance in instances:
             _wait_until_healthy(instance)
         yield instances[0], instances[1]
@@ -219,7 +220,7 @@ def test_a_version_published_through_one_instance_is_served_by_the_other_at_once
     for instance in (a, b):
         assert "Unpublished sneaky change" not in _get(instance.url + page)[1]
 
-    publish_new_version({**server_env, "DJANGO_BIND": a.url}, "Newly approved advice text.")
+    publish_new_version(a.env, "Newly approved advice text.")
 
     status, html = _get(b.url + page)
     assert status == 200
