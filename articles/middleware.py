@@ -6,7 +6,6 @@ import logging
 from collections.abc import Callable
 
 from django.conf import settings
-from django.core.cache import cache
 from django.http import HttpRequest, HttpResponseBase
 
 from articles.cache import (
@@ -14,9 +13,9 @@ from articles.cache import (
     StoredPage,
     excluded_prefixes,
     is_cacheable_response,
-    page_key,
+    lookup_page,
     page_url,
-    publication_generation,
+    store_page,
 )
 
 logger = logging.getLogger(__name__)
@@ -48,8 +47,7 @@ class PublicPageCacheMiddleware:
             return self.get_response(request)
         url = page_url(request)
         try:
-            key = page_key(url, publication_generation())
-            stored = cache.get(key)
+            generation, stored = lookup_page(url)
         except Exception:
             logger.warning("Page cache unavailable; serving uncached", exc_info=True)
             return self.get_response(request)
@@ -58,7 +56,7 @@ class PublicPageCacheMiddleware:
         response = self.get_response(request)
         if is_cacheable_response(request, response):
             try:
-                cache.set(key, StoredPage.from_response(response), self.timeout)
+                store_page(url, generation, StoredPage.from_response(response), self.timeout)
             except Exception:
                 logger.warning("Page cache unavailable; page not stored", exc_info=True)
         return response

@@ -224,8 +224,7 @@ def test_readers_still_get_pages_when_the_cache_is_down(client):
     """A cache outage (Redis unreachable) degrades to uncached rendering,
     never to an error page."""
     article = make_article(body="Still readable.")
-    # One cache object serves both modules; patching it once covers both.
-    with mock.patch("articles.middleware.cache.get", side_effect=ConnectionError("down")):
+    with mock.patch("articles.cache.cache.get_many", side_effect=ConnectionError("down")):
         response = client.get(article.get_absolute_url())
     assert response.status_code == 200
     assert "Still readable." in response.content.decode()
@@ -234,6 +233,6 @@ def test_readers_still_get_pages_when_the_cache_is_down(client):
 def test_readers_still_get_pages_when_storing_fails(client):
     """A failing cache write does not break the page either."""
     article = make_article(body="Still readable.")
-    with mock.patch("articles.middleware.cache.set", side_effect=ConnectionError("down")):
+    with mock.patch("articles.cache.cache.set", side_effect=ConnectionError("down")):
         response = client.get(article.get_absolute_url())
     assert response.status_code == 200
