@@ -9,3 +9,8 @@ class ArticlesConfig(AppConfig):
 
     def ready(self) -> None:
         from articles import signals  # noqa: F401 - connects the receivers
+        from articles.cache import invalidate_public_pages
+        from articles.workflow import on_public_change
+
+        # Publishing, archiving and unpublishing bump the page-cache generation.
+        on_public_change(invalidate_public_pages)

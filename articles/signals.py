@@ -7,9 +7,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db import transaction
 from django.db.models.signals import post_save, pre_save
 from django.dispatch import receiver
 
+from articles.cache import invalidate_public_pages
 from articles.models import Article, Revision, content_hash
 
 
@@ -28,6 +30,8 @@ def render_loaded_article(
     if raw:
         instance.sync_live_copy()
         instance.next_review_due = instance.compute_next_review_due()
+        # Loaded content may replace what the public sees.
+        transaction.on_commit(invalidate_public_pages, robust=True)
 
 
 @receiver(post_save, sender=Revision, dispatch_uid="articles.render_loaded_live_version")

@@ -40,7 +40,8 @@ _on_public_change: list[Callable[[], None]] = []
 
 
 def on_public_change(callback: Callable[[], None]) -> Callable[[], None]:
-    _on_public_change.append(callback)
+    if callback not in _on_public_change:
+        _on_public_change.append(callback)
     return callback
 
 
@@ -94,8 +95,9 @@ def _locked(article: Article) -> Article:
 
 
 def _public_changed() -> None:
+    # robust: a cache outage must not turn a committed publish into an error.
     for callback in _on_public_change:
-        transaction.on_commit(callback)
+        transaction.on_commit(callback, robust=True)
 
 
 def _save(article: Article, user: User | None) -> None:

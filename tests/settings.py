@@ -17,3 +17,8 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 WHITENOISE_AUTOREFRESH = True
+
+# The test client speaks plain HTTP to "testserver"; production redirects to
+# HTTPS (tests/test_deploy.py checks the production values). Secure cookies
+# stay on: the test client sends them anyway.
+SECURE_SSL_REDIRECT = False

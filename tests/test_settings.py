@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -49,3 +50,113 @@ def test_debug_mode_supplies_development_defaults():
     result = _import_settings(DJANGO_DEBUG="1")
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "True"
+
+
+def _run_with_django(code: str, **env: str) -> subprocess.CompletedProcess[str]:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
+    clean.update(DJANGO_SECRET_KEY="x" * 50, DJANGO_ALLOWED_HOSTS="example.org", **env)
+    clean["DJANGO_SETTINGS_MODULE"] = "healthsite.settings"
+    return subprocess.run(
+        [sys.executable, "-c", "import django; django.setup()\n" + code],
+        cwd=ROOT,
+        env=clean,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def test_the_admin_lives_at_admin_by_default():
+    """Without DJANGO_ADMIN_PATH the admin is at /admin/."""
+    result = _run_with_django("from django.urls import reverse; print(reverse('admin:index'))")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "/admin/"
+
+
+def test_the_admin_path_is_configurable_and_the_old_path_is_gone():
+    """DJANGO_ADMIN_PATH moves the admin; /admin/ then resolves to nothing,
+    and the page cache still never stores the admin."""
+    code = (
+        "from django.urls import reverse, resolve, Resolver404\n"
+        "from articles.cache import excluded_prefixes\n"
+        "print(reverse('admin:index'))\n"
+        "print('/staff-area/' in excluded_prefixes())\n"
+        "try:\n"
+        "    resolve('/admin/')\n"
+        "    print('admin still there')\n"
+        "except Resolver404:\n"
+        "    print('gone')\n"
+    )
+    result = _run_with_django(code, DJANGO_ADMIN_PATH="/staff-area")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-3:] == ["/staff-area/", "True", "gone"]
+
+
+def test_an_empty_admin_path_is_refused():
+    """The admin cannot take over the site's root."""
+    result = _import_settings(
+        DJANGO_SECRET_KEY="x" * 50, DJANGO_ALLOWED_HOSTS="example.org", DJANGO_ADMIN_PATH="/"
+    )
+    assert result.returncode != 0
+    assert "DJANGO_ADMIN_PATH must not be empty" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "name", ["DJANGO_PAGE_CACHE_SECONDS", "DJANGO_UPLOAD_MAX_BYTES", "DJANGO_HSTS_SECONDS"]
+)
+def test_numeric_settings_refuse_words(name):
+    """A typo in a number stops start-up with a clear message."""
+    result = _import_settings(
+        DJANGO_SECRET_KEY="x" * 50, DJANGO_ALLOWED_HOSTS="example.org", **{name: "ten"}
+    )
+    assert result.returncode != 0
+    assert f"{name} must be a whole number" in result.stderr
+
+
+def test_numeric_settings_are_read_from_the_environment():
+    """DJANGO_PAGE_CACHE_SECONDS and DJANGO_UPLOAD_MAX_BYTES are honoured."""
+    result = _run_with_django(
+        "from django.conf import settings\n"
+        "print(settings.PAGE_CACHE_SECONDS, settings.UPLOAD_MAX_BYTES)",
+        DJANGO_PAGE_CACHE_SECONDS="30",
+        DJANGO_UPLOAD_MAX_BYTES="1000",
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "30 1000"
+
+
+def test_redis_url_switches_to_djangos_redis_cache():
+    """REDIS_URL selects the built-in Redis backend; the default is local memory."""
+    code = "from django.conf import settings; print(settings.CACHES['default']['BACKEND'])"
+    redis = _run_with_django(code, REDIS_URL="redis://127.0.0.1:6379/5")
+    local = _run_with_django(code)
+    assert redis.stdout.strip().splitlines()[-1].endswith("RedisCache")
+    assert local.stdout.strip().splitlines()[-1].endswith("LocMemCache")
+
+
+def test_database_url_selects_postgresql_with_psycopg_3_and_health_checks():
+    """DATABASE_URL (dj-database-url) chooses the engine; connections are
+    health-checked before reuse."""
+    code = (
+        "from django.conf import settings; import psycopg\n"
+        "db = settings.DATABASES['default']\n"
+        "print(db['ENGINE'], db['CONN_HEALTH_CHECKS'], psycopg.__version__[0])"
+    )
+    result = _run_with_django(code, DATABASE_URL="postgres://postgres@127.0.0.1:5432/x")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "django.db.backends.postgresql True 3"
+
+
+def test_the_readme_documents_every_environment_variable_the_code_reads():
+    """Each variable read by settings.py or gunicorn.conf.py has a row in the
+    README's "Running in production" table."""
+    pattern = re.compile(r"""(?:environ\.get|env_bool|env_int|env_list)\(\s*["']([A-Z_]+)["']""")
+    read = set()
+    for source in ("healthsite/settings.py", "healthsite/gunicorn.conf.py"):
+        read |= set(pattern.findall((ROOT / source).read_text()))
+    read.add("DATABASE_URL")  # read by dj_database_url.config()
+    readme = (ROOT / "README.md").read_text()
+    production = readme.split("## Running in production", 1)[1]
+    documented = set(re.findall(r"^\| `([A-Z_]+)` \|", production, flags=re.M))
+    assert "DJANGO_SECRET_KEY" in read
+    assert read - documented == set()

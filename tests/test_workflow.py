@@ -269,19 +269,24 @@ def test_a_later_edit_is_not_covered_by_the_earlier_approval(editor, clinician):
 # Live and working copies ------------------------------------------------------------
 
 
-def test_editing_a_published_article_never_changes_what_the_public_sees(client, editor, clinician):
+def test_editing_a_published_article_never_changes_what_the_public_sees(
+    client, editor, clinician, django_capture_on_commit_callbacks
+):
     article = make_article(author=editor, reviewer=clinician, body="Approved advice.")
-    edit(article, editor, title="New title", summary="New summary.", body="Unapproved advice.")
+    with django_capture_on_commit_callbacks(execute=True):
+        edit(article, editor, title="New title", summary="New summary.", body="Unapproved advice.")
     html = client.get(article.get_absolute_url()).content.decode()
     assert "Approved advice." in html
     assert "Unapproved advice." not in html
     assert "New title" not in html
 
-    workflow.submit(article=article, user=editor)
+    with django_capture_on_commit_callbacks(execute=True):
+        workflow.submit(article=article, user=editor)
     html = client.get(article.get_absolute_url()).content.decode()
     assert "Unapproved advice." not in html
 
-    workflow.approve(article=article, reviewer=clinician)
+    with django_capture_on_commit_callbacks(execute=True):
+        workflow.approve(article=article, reviewer=clinician)
     html = client.get(article.get_absolute_url()).content.decode()
     assert "Unapproved advice." in html
     assert "New title" in html

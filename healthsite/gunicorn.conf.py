@@ -1,0 +1,43 @@
+"""gunicorn configuration: ``gunicorn -c healthsite/gunicorn.conf.py``.
+
+Reads DJANGO_BIND (default 127.0.0.1:8000), DJANGO_WORKERS (default
+2 x CPU cores + 1), DJANGO_WORKER_TIMEOUT (default 30 seconds) and
+DJANGO_FORWARDED_ALLOW_IPS (default 127.0.0.1). All logs, one JSON object
+per line and one line per request, go to stdout.
+"""
+
+import multiprocessing
+import os
+
+wsgi_app = "healthsite.wsgi:application"
+bind = os.environ.get("DJANGO_BIND", "127.0.0.1:8000").split(",")
+workers = int(os.environ.get("DJANGO_WORKERS") or multiprocessing.cpu_count() * 2 + 1)
+worker_class = "sync"
+timeout = int(os.environ.get("DJANGO_WORKER_TIMEOUT") or 30)
+graceful_timeout = timeout
+# Import Django once in the master and fork the workers from it: faster
+# start-up, less memory, and a broken configuration fails before any worker runs.
+preload_app = True
+# Recycle workers now and then so a slow leak cannot grow without bound.
+max_requests = 2000
+max_requests_jitter = 200
+# gunicorn's own messages and one line per request go to stdout as JSON,
+# like Django's (healthsite/logs.py).
+accesslog = "-"
+logconfig_dict = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"json": {"()": "healthsite.logs.JsonFormatter"}},
+    "handlers": {"stdout": {"class": "healthsite.logs.StdoutHandler", "formatter": "json"}},
+    "root": {"handlers": ["stdout"], "level": "INFO"},
+    "loggers": {
+        "gunicorn.error": {"handlers": ["stdout"], "level": "INFO", "propagate": False},
+        "gunicorn.access": {"handlers": ["stdout"], "level": "INFO", "propagate": False},
+    },
+}
+# The TLS proxy in front sets X-Forwarded-Proto; gunicorn trusts it only from
+# the addresses listed here (gunicorn's own default is 127.0.0.1).
+forwarded_allow_ips = os.environ.get("DJANGO_FORWARDED_ALLOW_IPS", "127.0.0.1")
+# gunicorn's runtime control socket defaults to one path per user, which
+# several instances on one host would fight over; nothing here uses it.
+control_socket_disable = True
