@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.contrib import admin
 from markdownx.admin import MarkdownxModelAdmin
 
+from articles.admin_content import ReferenceInline
 from articles.models import Article
 
 
@@ -13,5 +14,7 @@ class ArticleAdmin(MarkdownxModelAdmin):
     search_fields = ["title", "summary", "slug"]
     prepopulated_fields = {"slug": ["title"]}
     date_hierarchy = "updated_at"
-    fields = ["title", "slug", "summary", "body", "correction_note", "review_interval_months"]
+    fields = ["title", "slug", "summary", "body", "correction_note", "review_interval_months",
+              "topics"]  # fmt: skip
+    inlines = [ReferenceInline]
     readonly_fields = ["status"]
