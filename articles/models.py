@@ -448,7 +448,24 @@ class ReviewerProfile(models.Model):
     natural_key.dependencies = [settings.AUTH_USER_MODEL.lower()]
 
 
-class TopicManager(models.Manager):
+class TopicQuerySet(models.QuerySet):
+    def with_guides(self) -> TopicQuerySet:
+        """Topics with at least one published guide, annotated with
+        ``guide_count`` (published guides only)."""
+        published = (
+            Article.objects.published()
+            .filter(topics=models.OuterRef("pk"))
+            .order_by()
+            .values("topics")
+            .annotate(n=models.Count("pk"))
+            .values("n")
+        )
+        return self.annotate(
+            guide_count=models.Subquery(published, output_field=models.IntegerField())
+        ).filter(guide_count__gt=0)
+
+
+class TopicManager(models.Manager.from_queryset(TopicQuerySet)):
     def get_by_natural_key(self, slug: str) -> Topic:
         return self.get(slug=slug)
 
