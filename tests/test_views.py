@@ -72,7 +72,7 @@ def test_article_page_has_a_table_of_contents_linking_to_each_section(client):
 
 
 def test_article_page_has_a_breadcrumb_to_its_first_topic(client):
-    """Readers can go back up: Home › Topics › the guide's topic."""
+    """Readers can go back up: Home, Topics, the guide's topic."""
     topic = Topic.objects.create(name="Sleep problems", slug="sleep-problems")
     article = make_article()
     article.topics.add(topic)
@@ -223,7 +223,7 @@ def test_staff_with_view_permission_can_preview_the_working_copy(client):
     response = client.get(f"/articles/{article.slug}/preview/")
     html = response.content.decode()
     assert response.status_code == 200
-    assert "Preview – not published." in html
+    assert "Preview \N{EN DASH} not published." in html
     assert "<h1>Draft title</h1>" in html
     assert "<strong>Bold</strong> draft." in html
 
