@@ -3,6 +3,8 @@ page type. Any violation of WCAG 2.0/2.1/2.2 A and AA rules fails."""
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
@@ -38,7 +40,7 @@ def test_public_page_has_one_h1_and_no_skipped_heading_levels(live_server, conte
         "h1, h2, h3, h4, h5, h6", "els => els.map(e => +e.tagName[1])"
     )
     assert levels.count(1) == 1 and levels[0] == 1
-    for before, after in zip(levels, levels[1:], strict=False):
+    for before, after in itertools.pairwise(levels):
         assert after <= before + 1, levels
 
 
