@@ -36,16 +36,26 @@ def test_every_page_type_is_valid_html(client, guides, rf, tmp_path):
         files.append(_write(tmp_path, name, response.content))
     draft = make_article(live=False, slug="draft-guide")
     client.force_login(make_staff(perms=("articles.view_article",)))
-    files.append(_write(tmp_path, "preview", client.get(f"/articles/{draft.slug}/preview/").content))
+    files.append(
+        _write(tmp_path, "preview", client.get(f"/articles/{draft.slug}/preview/").content)
+    )
     files.append(_write(tmp_path, "500", server_error(rf.get("/")).content))
     for stylesheet in ("site.css", "print.css"):
         files.append(shutil.copy(settings.BASE_DIR / "static" / "css" / stylesheet, tmp_path))
 
     java = shutil.which("java")
     assert java, "The Nu HTML Checker needs Java (apt-get install default-jre-headless)."
-    result = subprocess.run(  # noqa: S603 - fixed arguments, local files
-        [java, "-jar", str(VNU_JAR), "--errors-only", "--also-check-css", "--format", "json",
-         *map(str, files)],  # fmt: skip
+    result = subprocess.run(
+        [
+            java,
+            "-jar",
+            str(VNU_JAR),
+            "--errors-only",
+            "--also-check-css",
+            "--format",
+            "json",
+            *map(str, files),
+        ],  # fmt: skip
         capture_output=True,
         text=True,
         timeout=300,
@@ -55,8 +65,7 @@ def test_every_page_type_is_valid_html(client, guides, rf, tmp_path):
     errors = [
         f"{Path(m.get('url', '')).name}:{m.get('lastLine')}: {m['message']}"
         for m in messages
-        if (m.get("type") == "error" or m.get("subType") == "fatal")
-        and not _known_css_gap(m)
+        if (m.get("type") == "error" or m.get("subType") == "fatal") and not _known_css_gap(m)
     ]
     assert errors == [], "\n".join(errors)
     assert len(files) == len(PUBLIC_PAGES) + 4
