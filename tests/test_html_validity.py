@@ -55,7 +55,7 @@ def test_every_page_type_is_valid_html(client, guides, rf, tmp_path):
             "--format",
             "json",
             *map(str, files),
-        ],  # fmt: skip
+        ],
         capture_output=True,
         text=True,
         timeout=300,
