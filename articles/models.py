@@ -250,6 +250,8 @@ class Article(models.Model):
             # The public list, the feed and the sitemap.
             models.Index(fields=["live_revision", "live_title"], name="article_live_list_idx"),
             models.Index(fields=["live_revision", "-published_at"], name="article_live_pub_idx"),
+            # Last-Modified of the public lists: the newest change to any article.
+            models.Index(fields=["-updated_at"], name="article_updated_idx"),
         ]
 
     def __str__(self) -> str:

@@ -12,7 +12,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.core.paginator import Paginator
-from django.db.models import Count, IntegerField, Max, OuterRef, QuerySet, Subquery
+from django.db.models import Count, IntegerField, Max, OuterRef, Q, QuerySet, Subquery
 from django.http import (
     Http404,
     HttpRequest,
@@ -62,6 +62,17 @@ class ConditionalGetMixin:
         return response
 
 
+def _site_state() -> tuple[int, datetime | None]:
+    """(published count, newest article change). Every step that changes
+    what the public sees (approve, archive) saves the article, so the newest
+    ``updated_at`` over all articles only moves forward; unlike the newest
+    published one, it also moves when a guide is archived."""
+    state = Article.objects.aggregate(
+        n=Count("pk", filter=Q(live_revision__isnull=False)), changed=Max("updated_at")
+    )
+    return state["n"], state["changed"]
+
+
 def _stamp(*values: object) -> str:
     return "|".join(v.isoformat() if isinstance(v, datetime) else str(v) for v in values)
 
@@ -80,11 +91,8 @@ class ArticleListView(ConditionalGetMixin, ListView):
         return context
 
     def validators(self) -> tuple[str, datetime | None]:
-        # Every change to the published set raises the newest updated_at
-        # (approval) or lowers the count (archive).
-        state = Article.objects.published().aggregate(n=Count("pk"), changed=Max("updated_at"))
-        page = self.request.GET.get("page", "1")
-        return _stamp("list", page, state["n"], state["changed"]), state["changed"]
+        published, changed = _site_state()
+        return _stamp("list", self.request.GET.get("page", "1"), published, changed), changed
 
 
 class ArticleDetailView(ConditionalGetMixin, DetailView):
@@ -196,10 +204,10 @@ class TopicListView(ConditionalGetMixin, ListView):
 
     def validators(self) -> tuple[str, datetime | None]:
         topics = Topic.objects.aggregate(n=Count("pk"), changed=Max("updated_at"))
-        guides = Article.objects.published().aggregate(n=Count("pk"), changed=Max("updated_at"))
-        changed = max(filter(None, [topics["changed"], guides["changed"]]), default=None)
+        published, guides_changed = _site_state()
+        changed = max(filter(None, [topics["changed"], guides_changed]), default=None)
         page = self.request.GET.get("page", "1")
-        return _stamp("topics", page, topics["n"], guides["n"], changed), changed
+        return _stamp("topics", page, topics["n"], published, changed), changed
 
 
 class TopicDetailView(ConditionalGetMixin, DetailView):
@@ -207,12 +215,12 @@ class TopicDetailView(ConditionalGetMixin, DetailView):
     paginate_by = 50
 
     def get_queryset(self) -> QuerySet[Topic]:
-        published = _published_in_topic().values("topics")
+        in_topic = _published_in_topic().values("topics").annotate(n=Count("pk")).values("n")
+        # As _site_state: the newest change to any article only moves forward.
+        newest = Article.objects.order_by("-updated_at").values("updated_at")[:1]
         return Topic.objects.annotate(
-            guide_count=Subquery(
-                published.annotate(n=Count("pk")).values("n"), output_field=IntegerField()
-            ),
-            guides_changed=Subquery(published.annotate(m=Max("updated_at")).values("m")),
+            guide_count=Subquery(in_topic, output_field=IntegerField()),
+            guides_changed=Subquery(newest),
         )
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:

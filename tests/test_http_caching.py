@@ -1,6 +1,10 @@
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
+import time_machine
+from django.utils import timezone
 
 from articles import workflow
 from articles.models import Topic
@@ -91,3 +95,15 @@ def test_an_archived_guide_is_gone_even_for_a_cached_etag(client, site):
     etag = client.get("/articles/calm/")["ETag"]
     workflow.archive(article=site, user=make_staff(superuser=True))
     assert client.get("/articles/calm/", headers={"if-none-match": etag}).status_code == 404
+
+
+@pytest.mark.parametrize("url", ["/", "/topics/", "/topics/anxiety/"])
+def test_if_modified_since_alone_notices_an_archived_guide(client, site, url):
+    """Last-Modified only moves forward, so archiving an older guide is not a 304."""
+    Topic.objects.get(slug="anxiety").articles.add(make_article(title="Newer"))
+    last_modified = client.get(url)["Last-Modified"]
+    with time_machine.travel(timezone.now() + timedelta(minutes=1), tick=False):
+        workflow.archive(article=site, user=make_staff(superuser=True))
+        response = client.get(url, headers={"if-modified-since": last_modified})
+    assert response.status_code == 200
+    assert response["Last-Modified"] != last_modified

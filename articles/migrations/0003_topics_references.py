@@ -191,5 +191,9 @@ class Migration(migrations.Migration):
                 fields=["live_revision", "-published_at"], name="article_live_pub_idx"
             ),
         ),
+        migrations.AddIndex(
+            model_name="article",
+            index=models.Index(fields=["-updated_at"], name="article_updated_idx"),
+        ),
         migrations.RunPython(fill_live_text, migrations.RunPython.noop),
     ]
