@@ -24,6 +24,7 @@ from markdownx.admin import MarkdownxModelAdmin
 from simple_history.admin import SimpleHistoryAdmin
 
 from articles import workflow
+from articles.admin_content import ReferenceInline
 from articles.diffing import diff_versions
 from articles.models import Article, Review, ReviewerProfile, ReviewQueue, Revision
 from articles.readability import LONG_SENTENCE_WORDS, assess
@@ -37,7 +38,10 @@ class ArticleForm(forms.ModelForm):
 
     class Meta:
         model = Article
-        fields = ["title", "slug", "summary", "body", "correction_note", "review_interval_months"]
+        fields = [
+            "title", "slug", "summary", "body", "correction_note", "review_interval_months",
+            "topics",
+        ]  # fmt: skip
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -127,11 +131,13 @@ class ArticleAdmin(SimpleHistoryAdmin, MarkdownxModelAdmin):
     prepopulated_fields = {"slug": ["title"]}
     readonly_fields = ["workflow_state", "review_cycle"]
     fieldsets = [
-        (None, {"fields": ["workflow_state", "title", "slug", "summary", "body"]}),
+        (None, {"fields": ["workflow_state", "title", "slug", "summary", "body", "topics"]}),
         (_("Corrections"), {"fields": ["correction_note"]}),
         (_("Review cycle"), {"fields": ["review_cycle", "review_interval_months"]}),
         (None, {"fields": ["expected_version"]}),
     ]
+    autocomplete_fields = ["topics"]
+    inlines = [ReferenceInline]
     actions = ["submit_selected", "archive_selected"]
     history_list_display = ["status"]
 

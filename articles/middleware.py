@@ -7,6 +7,8 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponseBase
+from django.utils.cache import get_conditional_response
+from django.utils.http import parse_http_date_safe
 
 from articles.cache import (
     CACHEABLE_QUERY_PARAMETERS,
@@ -52,7 +54,14 @@ class PublicPageCacheMiddleware:
             logger.warning("Page cache unavailable; serving uncached", exc_info=True)
             return self.get_response(request)
         if stored is not None:
-            return stored.to_response(head=request.method == "HEAD")
+            hit = stored.to_response(head=request.method == "HEAD")
+            # A reader revalidating a page they have gets 304 from the cache too.
+            return get_conditional_response(
+                request,
+                etag=hit.get("ETag"),
+                last_modified=parse_http_date_safe(hit.get("Last-Modified", "")),
+                response=hit,
+            )
         response = self.get_response(request)
         if is_cacheable_response(request, response):
             try:

@@ -27,7 +27,7 @@ from markdownx.models import MarkdownxField
 from simple_history.models import HistoricalRecords
 
 from articles.dates import add_months
-from articles.rendering import render
+from articles.rendering import plain_text, render
 
 EDITORS_GROUP = "Editors"
 CLINICAL_REVIEWERS_GROUP = "Clinical reviewers"
@@ -152,6 +152,11 @@ class Article(models.Model):
     live_summary = models.CharField(max_length=300, blank=True, editable=False)
     live_body_html = models.TextField(blank=True, editable=False)
     live_headings = models.JSONField(default=list, blank=True, editable=False)
+    live_text = models.TextField(
+        blank=True,
+        editable=False,
+        help_text=_("The live body as plain text, for search. Derived, never edited."),
+    )
     approved_revision_number = models.PositiveIntegerField(
         default=0,
         editable=False,
@@ -216,8 +221,16 @@ class Article(models.Model):
         related_name="+",
     )
 
+    topics = models.ManyToManyField(
+        "Topic",
+        verbose_name=_("topics"),
+        blank=True,
+        related_name="articles",
+        help_text=_("Where readers find this guide under “Topics”."),
+    )
+
     objects = ArticleManager()
-    history = HistoricalRecords(excluded_fields=["live_body_html", "live_headings"])
+    history = HistoricalRecords(excluded_fields=["live_body_html", "live_headings", "live_text"])
 
     class Meta:
         ordering = ["title"]
@@ -242,10 +255,14 @@ class Article(models.Model):
             ),
         ]  # fmt: skip
         indexes = [
-            models.Index(fields=["live_version", "live_title"], name="article_live_title_idx"),
             models.Index(fields=["-live_updated_at"], name="article_live_updated_idx"),
             models.Index(fields=["status", "submitted_at"], name="article_status_sub_idx"),
             models.Index(fields=["next_review_due"], name="article_review_due_idx"),
+            # The public list, the feed and the sitemap.
+            models.Index(fields=["live_version", "live_title"], name="article_live_list_idx"),
+            models.Index(fields=["live_version", "-published_at"], name="article_live_pub_idx"),
+            # Last-Modified of the public lists: the newest change to any article.
+            models.Index(fields=["-updated_at"], name="article_updated_idx"),
         ]
 
     def __str__(self) -> str:
@@ -312,7 +329,7 @@ class Article(models.Model):
         self.__dict__.pop("live_revision", None)
         revision = self.live_revision
         if revision is None:
-            self.live_title = self.live_summary = self.live_body_html = ""
+            self.live_title = self.live_summary = self.live_body_html = self.live_text = ""
             self.live_headings = []
             return
         rendered = render(revision.body)
@@ -320,6 +337,7 @@ class Article(models.Model):
         self.live_summary = revision.summary
         self.live_body_html = rendered.html
         self.live_headings = [{"id": h.id, "text": h.text} for h in rendered.headings]
+        self.live_text = plain_text(rendered.html)
 
     def compute_next_review_due(self) -> date | None:
         if self.last_reviewed is None:
@@ -477,3 +495,131 @@ class ReviewerProfile(models.Model):
         return (self.user.get_username(),)
 
     natural_key.dependencies = [settings.AUTH_USER_MODEL.lower()]
+
+
+class TopicQuerySet(models.QuerySet):
+    def with_guides(self) -> TopicQuerySet:
+        """Topics with at least one published guide, annotated with
+        ``guide_count`` (published guides only)."""
+        published = (
+            Article.objects.published()
+            .filter(topics=models.OuterRef("pk"))
+            .order_by()
+            .values("topics")
+            .annotate(n=models.Count("pk"))
+            .values("n")
+        )
+        return self.annotate(
+            guide_count=models.Subquery(published, output_field=models.IntegerField())
+        ).filter(guide_count__gt=0)
+
+
+class TopicManager(models.Manager.from_queryset(TopicQuerySet)):
+    def get_by_natural_key(self, slug: str) -> Topic:
+        return self.get(slug=slug)
+
+
+class Topic(models.Model):
+    """A subject readers browse by. A topic about a medicine also names the
+    drug, so search engines learn what the guides are about."""
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    slug = models.SlugField(_("slug"), max_length=100, unique=True)
+    description = models.TextField(
+        _("description"), max_length=600, blank=True, help_text=_("One or two plain sentences.")
+    )
+    nonproprietary_name = models.CharField(
+        _("generic name"),
+        max_length=100,
+        blank=True,
+        help_text=_("Only for a medicine: its generic name, for example diazepam."),
+    )
+    alternate_names = models.CharField(
+        _("brand and other names"),
+        max_length=200,
+        blank=True,
+        help_text=_("Only for a medicine: comma-separated, for example Valium."),
+    )
+    drug_class = models.CharField(
+        _("drug class"),
+        max_length=100,
+        blank=True,
+        help_text=_("Only for a medicine: for example Benzodiazepine."),
+    )
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    objects = TopicManager()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("topic")
+        verbose_name_plural = _("topics")
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("articles:topic", kwargs={"slug": self.slug})
+
+    def natural_key(self) -> tuple[str]:
+        return (self.slug,)
+
+    @property
+    def is_medicine(self) -> bool:
+        return bool(self.nonproprietary_name)
+
+    @property
+    def alternate_name_list(self) -> list[str]:
+        return [name.strip() for name in self.alternate_names.split(",") if name.strip()]
+
+
+class Reference(models.Model):
+    """A source a guide is based on, listed under "Sources"."""
+
+    article = models.ForeignKey(
+        Article, verbose_name=_("article"), on_delete=models.CASCADE, related_name="references"
+    )
+    title = models.CharField(_("title"), max_length=300)
+    publisher = models.CharField(
+        _("publisher"), max_length=200, blank=True, help_text=_("For example NICE or the MHRA.")
+    )
+    url = models.URLField(_("web address"), max_length=500, blank=True)
+    date_accessed = models.DateField(_("date accessed"), null=True, blank=True)
+    order = models.PositiveSmallIntegerField(
+        _("order"), default=0, help_text=_("Sources are listed from the lowest number.")
+    )
+
+    class Meta:
+        ordering = ["article", "order", "pk"]
+        verbose_name = _("source")
+        verbose_name_plural = _("sources")
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class SlugRedirect(models.Model):
+    """An address an article used to have. The old URL answers 301 to the
+    article's current one. Written only by articles.workflow."""
+
+    old_slug = models.SlugField(_("old slug"), max_length=200, unique=True)
+    article = models.ForeignKey(
+        Article, verbose_name=_("article"), on_delete=models.CASCADE, related_name="old_slugs"
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["old_slug"]
+        verbose_name = _("old address")
+        verbose_name_plural = _("old addresses")
+
+    def __str__(self) -> str:
+        return f"{self.old_slug} → {self.article.slug}"
+
+    @classmethod
+    def record(cls, *, article: Article, old_slug: str) -> None:
+        """Remember ``old_slug`` when an article's slug changes; an address
+        in use by an article again is no longer a redirect."""
+        cls.objects.filter(old_slug=article.slug).delete()
+        if old_slug and old_slug != article.slug:
+            cls.objects.update_or_create(old_slug=old_slug, defaults={"article": article})

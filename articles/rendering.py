@@ -31,6 +31,7 @@ ALLOWED_ATTRIBUTES = {
     "abbr": {"title"},
     "img": {"src", "alt", "title", "width", "height"},
     "ol": {"start"},
+    "div": {"role"},
     "td": {"align"},
     "th": {"align"},
     **{tag: {"id"} for tag in HEADING_TAGS},
@@ -53,6 +54,9 @@ def _filter_attribute(tag: str, name: str, value: str) -> str | None:
         return value if _SAFE_ID.match(value) else None
     if name in {"width", "height", "start"}:
         return value if _SAFE_NUMBER.match(value) else None
+    if name == "role":
+        # Only the callout landmark role that _Callouts adds.
+        return value if tag == "div" and value == "note" else None
     if name == "align":
         return value if value in _SAFE_ALIGN else None
     return value
@@ -73,6 +77,21 @@ class _DemoteH1Extension(Extension):
         md.treeprocessors.register(_DemoteH1(md), "demote_h1", 30)
 
 
+class _Callouts(Treeprocessor):
+    """Admonitions (``!!! warning "Important"``) become notes that assistive
+    technology announces as such; their title stays the visible label."""
+
+    def run(self, root: Element) -> None:
+        for element in root.iter("div"):
+            if "admonition" in (element.get("class") or "").split():
+                element.set("role", "note")
+
+
+class _CalloutExtension(Extension):
+    def extendMarkdown(self, md: markdown.Markdown) -> None:  # noqa: N802 - Markdown's API
+        md.treeprocessors.register(_Callouts(md), "callouts", 25)
+
+
 @dataclass(frozen=True)
 class Heading:
     id: str
@@ -89,6 +108,7 @@ def _markdown() -> markdown.Markdown:
     return markdown.Markdown(
         extensions=[
             _DemoteH1Extension(),
+            _CalloutExtension(),
             "markdown.extensions.admonition",
             "markdown.extensions.sane_lists",
             "markdown.extensions.tables",
@@ -126,6 +146,16 @@ def render(text: str) -> Rendered:
         if token["level"] == 2 and _SAFE_ID.match(token["id"])
     ]
     return Rendered(html=html, headings=headings)
+
+
+_BLOCK_END = re.compile(r"</(p|li|h[2-6]|td|th|dd|dt|div|blockquote|pre)>|<br>", re.I)
+_TAG = re.compile(r"<[^>]*>")
+
+
+def plain_text(html: str) -> str:
+    """Sanitised HTML as plain text (for the search index and snippets)."""
+    text = _TAG.sub("", _BLOCK_END.sub(" ", html))
+    return re.sub(r"\s+", " ", html_lib.unescape(text)).strip()
 
 
 def render_markdown(text: str) -> str:

@@ -14,11 +14,14 @@ ROLES: dict[str, list[str]] = {
         "view_article", "add_article", "change_article", "delete_article",
         "submit_article", "archive_article",
         "view_revision", "view_review", "view_reviewerprofile", "view_historicalarticle",
+        "view_topic", "add_topic", "change_topic",
+        "view_reference", "add_reference", "change_reference", "delete_reference",
     ],
     "Clinical reviewers": [
         "view_article", "add_article", "change_article", "approve_article",
         "view_revision", "view_review", "view_reviewerprofile", "change_reviewerprofile",
         "view_historicalarticle",
+        "view_topic", "view_reference", "add_reference", "change_reference", "delete_reference",
     ],
 }  # fmt: skip
 

@@ -8,11 +8,11 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
-from django.db.models.signals import post_save, pre_save
+from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
 from django.dispatch import receiver
 
 from articles.cache import invalidate_public_pages
-from articles.models import Article, Revision, content_hash
+from articles.models import Article, Reference, Revision, Topic, content_hash
 
 
 @receiver(pre_save, sender=Revision, dispatch_uid="articles.hash_loaded_revision")
@@ -49,4 +49,16 @@ def render_loaded_live_version(
                 live_summary=article.live_summary,
                 live_body_html=article.live_body_html,
                 live_headings=article.live_headings,
+                live_text=article.live_text,
             )
+
+
+@receiver(post_save, sender=Topic, dispatch_uid="articles.topic_saved")
+@receiver(post_delete, sender=Topic, dispatch_uid="articles.topic_deleted")
+@receiver(post_save, sender=Reference, dispatch_uid="articles.reference_saved")
+@receiver(post_delete, sender=Reference, dispatch_uid="articles.reference_deleted")
+@receiver(m2m_changed, sender=Article.topics.through, dispatch_uid="articles.topics_changed")
+def refresh_pages_after_related_change(**kwargs: Any) -> None:
+    # Topics and sources show on public pages without clinical review (they
+    # are not part of the reviewed text), so cached pages must go.
+    transaction.on_commit(invalidate_public_pages, robust=True)

@@ -1,29 +1,317 @@
 """Public, read-only views. They only read ``Article.objects.published()``
-and only its live copy (the ``live_*`` fields), never the working copy."""
+and only its live copy (the ``live_*`` fields), never the working copy. The
+one exception is the staff preview, which sends ``X-Robots-Tag: noindex``
+and is never cached."""
 
 from __future__ import annotations
 
-from django.views.generic import DetailView, ListView
+import hashlib
+import logging
+from datetime import datetime
+from typing import Any
 
-from articles.models import Article
+from django.conf import settings
+from django.contrib.auth.mixins import PermissionRequiredMixin
+from django.core.paginator import Paginator
+from django.db.models import Count, IntegerField, Max, OuterRef, Q, QuerySet, Subquery
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponsePermanentRedirect,
+    HttpResponseServerError,
+)
+from django.template import loader
+from django.urls import reverse, reverse_lazy
+from django.utils.cache import add_never_cache_headers, get_conditional_response, quote_etag
+from django.utils.http import http_date
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import to_locale
+from django.views.decorators.http import require_GET
+from django.views.generic import DetailView, ListView, TemplateView
+
+from articles import search as search_engine
+from articles import seo
+from articles.models import Article, SlugRedirect, Topic
+from articles.rendering import render
+
+logger = logging.getLogger(__name__)
+
+NOINDEX = "noindex, nofollow"
 
 
-class ArticleListView(ListView):
+def _published_in_topic() -> QuerySet[Article]:
+    return Article.objects.published().filter(topics=OuterRef("pk")).order_by()
+
+
+class ConditionalGetMixin:
+    """``ETag`` and ``Last-Modified`` derived from the live data, checked
+    before the page is built, so a conditional GET costs one cheap query and
+    gets a 304 when nothing public has changed."""
+
+    def validators(self) -> tuple[str, datetime | None]:
+        raise NotImplementedError
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        tag, last_modified = self.validators()
+        etag = quote_etag(hashlib.sha256(tag.encode()).hexdigest()[:32])
+        timestamp = int(last_modified.timestamp()) if last_modified else None
+        response = get_conditional_response(request, etag=etag, last_modified=timestamp)
+        if response is None:
+            response = super().get(request, *args, **kwargs)
+        response.headers.setdefault("ETag", etag)
+        if timestamp is not None:
+            response.headers.setdefault("Last-Modified", http_date(timestamp))
+        return response
+
+
+def _site_state() -> tuple[int, datetime | None]:
+    """(published count, newest article change). Every step that changes
+    what the public sees (approve, archive) saves the article, so the newest
+    ``updated_at`` over all articles only moves forward; unlike the newest
+    published one, it also moves when a guide is archived."""
+    state = Article.objects.aggregate(
+        n=Count("pk", filter=Q(live_version__isnull=False)), changed=Max("updated_at")
+    )
+    return state["n"], state["changed"]
+
+
+def _stamp(*values: object) -> str:
+    return "|".join(v.isoformat() if isinstance(v, datetime) else str(v) for v in values)
+
+
+class ArticleListView(ConditionalGetMixin, ListView):
     queryset = Article.objects.published().only("slug", "live_title", "live_summary")
     context_object_name = "articles"
     paginate_by = 50
 
-    def get_queryset(self):
+    def get_queryset(self) -> QuerySet[Article]:
         return super().get_queryset().order_by("live_title", "pk")
 
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context["canonical_url"] = self.request.build_absolute_uri(reverse("articles:list"))
+        return context
 
-class ArticleDetailView(DetailView):
-    queryset = Article.objects.published().select_related("reviewed_by__reviewer_profile")
+    def validators(self) -> tuple[str, datetime | None]:
+        published, changed = _site_state()
+        return _stamp("list", self.request.GET.get("page", "1"), published, changed), changed
+
+
+class ArticleDetailView(ConditionalGetMixin, DetailView):
     context_object_name = "article"
 
-    def get_context_data(self, **kwargs):
+    def get_queryset(self) -> QuerySet[Article]:
+        topics_changed = (
+            Topic.objects.filter(articles=OuterRef("pk"))
+            .order_by("-updated_at")
+            .values("updated_at")[:1]
+        )
+        return (
+            Article.objects.published()
+            .select_related("reviewed_by__reviewer_profile")
+            .annotate(topics_changed=Subquery(topics_changed))
+            .defer("title", "summary", "body", "correction_note")
+        )
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        try:
+            self.object = self.get_object()
+        except Http404:
+            moved = (
+                SlugRedirect.objects.filter(
+                    old_slug=kwargs["slug"], article__in=Article.objects.published()
+                )
+                .select_related("article")
+                .only("article__slug")
+                .first()
+            )
+            if moved is None:
+                raise
+            return HttpResponsePermanentRedirect(moved.article.get_absolute_url())
+        return super().get(request, *args, **kwargs)
+
+    def get_object(self, queryset: QuerySet[Article] | None = None) -> Article:
+        if getattr(self, "object", None) is not None:
+            return self.object
+        return super().get_object(queryset)
+
+    def validators(self) -> tuple[str, datetime | None]:
+        article = self.object
+        changed = max(filter(None, [article.updated_at, article.topics_changed]))
+        return _stamp("article", article.pk, article.live_version, changed), changed
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
-        context["corrections"] = self.object.reviews.filter(
-            decision="approved", public_note__gt=""
-        ).only("created_at", "public_note")
+        article = self.object
+        context["topics"] = list(article.topics.only("name", "slug", "nonproprietary_name",
+                                                     "alternate_names", "drug_class"))  # fmt: skip
+        context["references"] = list(article.references.all())
+        context["corrections"] = list(
+            article.reviews.filter(decision="approved", public_note__gt="").only(
+                "created_at", "public_note"
+            )
+        )
+        context["urgent_help"] = settings.URGENT_HELP
+        context["crumbs"] = [(reverse("articles:topics"), _("Topics"))] + [
+            (topic.get_absolute_url(), topic.name) for topic in context["topics"][:1]
+        ]
+        context["canonical_url"] = self.request.build_absolute_uri(article.get_absolute_url())
+        context["json_ld"] = seo.medical_web_page(
+            article,
+            url=context["canonical_url"],
+            topics=context["topics"],
+            site_name=settings.SITE_NAME,
+            site_url=self.request.build_absolute_uri("/"),
+            language=to_locale(settings.LANGUAGE_CODE).replace("_", "-"),
+        )
         return context
+
+
+class ArticlePreviewView(PermissionRequiredMixin, DetailView):
+    """The working copy, rendered on the fly for staff. Never public: it is
+    not indexed, not cached, and says so on the page."""
+
+    permission_required = "articles.view_article"
+    login_url = reverse_lazy("admin:login")
+    queryset = Article.objects.all()
+    context_object_name = "article"
+    template_name = "articles/article_preview.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context["preview"] = render(self.object.body)
+        return context
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        response = super().dispatch(request, *args, **kwargs)
+        response["X-Robots-Tag"] = NOINDEX
+        add_never_cache_headers(response)
+        return response
+
+
+class TopicListView(ConditionalGetMixin, ListView):
+    context_object_name = "topics"
+    template_name = "articles/topic_list.html"
+    paginate_by = 100
+
+    def get_queryset(self) -> QuerySet[Topic]:
+        return (
+            Topic.objects.with_guides().only("name", "slug", "description").order_by("name", "pk")
+        )
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context["canonical_url"] = self.request.build_absolute_uri(reverse("articles:topics"))
+        return context
+
+    def validators(self) -> tuple[str, datetime | None]:
+        topics = Topic.objects.aggregate(n=Count("pk"), changed=Max("updated_at"))
+        published, guides_changed = _site_state()
+        changed = max(filter(None, [topics["changed"], guides_changed]), default=None)
+        page = self.request.GET.get("page", "1")
+        return _stamp("topics", page, topics["n"], published, changed), changed
+
+
+class TopicDetailView(ConditionalGetMixin, DetailView):
+    context_object_name = "topic"
+    paginate_by = 50
+
+    def get_queryset(self) -> QuerySet[Topic]:
+        in_topic = _published_in_topic().values("topics").annotate(n=Count("pk")).values("n")
+        # As _site_state: the newest change to any article only moves forward.
+        newest = Article.objects.order_by("-updated_at").values("updated_at")[:1]
+        return Topic.objects.annotate(
+            guide_count=Subquery(in_topic, output_field=IntegerField()),
+            guides_changed=Subquery(newest),
+        )
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        self.object = self.get_object()
+        return super().get(request, *args, **kwargs)
+
+    def get_object(self, queryset: QuerySet[Topic] | None = None) -> Topic:
+        if getattr(self, "object", None) is not None:
+            return self.object
+        return super().get_object(queryset)
+
+    def validators(self) -> tuple[str, datetime | None]:
+        topic = self.object
+        changed = max(filter(None, [topic.updated_at, topic.guides_changed]))
+        page = self.request.GET.get("page", "1")
+        return _stamp("topic", topic.pk, page, topic.guide_count, changed), changed
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        guides = (
+            Article.objects.published()
+            .filter(topics=self.object)
+            .only("slug", "live_title", "live_summary")
+            .order_by("live_title", "pk")
+        )
+        page = Paginator(guides, self.paginate_by).get_page(self.request.GET.get("page"))
+        context.update(
+            articles=page.object_list, page_obj=page, is_paginated=page.has_other_pages()
+        )
+        context["canonical_url"] = self.request.build_absolute_uri(self.object.get_absolute_url())
+        context["crumbs"] = [(reverse("articles:topics"), _("Topics"))]
+        return context
+
+
+class SearchView(TemplateView):
+    template_name = "articles/search.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        query = self.request.GET.get("q", "")
+        words = search_engine.terms(query)
+        context.update(
+            query=query[: search_engine.MAX_QUERY_CHARS],
+            query_too_long=len(query) > search_engine.MAX_QUERY_CHARS,
+            searched=bool(words),
+            blank=not query.strip(),
+            hits=search_engine.search(query) if words else [],
+            limit=search_engine.RESULTS_LIMIT,
+        )
+        return context
+
+    def render_to_response(self, context: dict[str, Any], **kwargs: Any) -> HttpResponse:
+        response = super().render_to_response(context, **kwargs)
+        # Search results are not pages in their own right.
+        response["X-Robots-Tag"] = NOINDEX
+        return response
+
+
+@require_GET
+def robots_txt(request: HttpRequest) -> HttpResponse:
+    lines = [
+        "User-agent: *",
+        "Disallow: /admin/",
+        "Disallow: /search/",
+        "Disallow: /markdownx/",
+        "",
+        f"Sitemap: {request.build_absolute_uri(reverse('sitemap-index'))}",
+        "",
+    ]
+    return HttpResponse("\n".join(lines), content_type="text/plain; charset=utf-8")
+
+
+# Served if even the 500 template fails (a broken static manifest, say).
+FALLBACK_500 = (
+    '<!DOCTYPE html><html lang="en-GB"><head><meta charset="utf-8">'
+    "<title>Sorry, there is a problem with the service</title></head><body><main>"
+    "<h1>Sorry, there is a problem with the service</h1><p>Try again later.</p>"
+    '<p><a href="/">Go to the health guides</a></p></main></body></html>'
+)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """The 500 page in the site layout, without a RequestContext: no context
+    processor (and so no database query) runs when things are already
+    failing."""
+    context = {"site_name": settings.SITE_NAME, "urgent_help": settings.URGENT_HELP}
+    try:
+        return HttpResponseServerError(loader.get_template("500.html").render(context))
+    except Exception:
+        logger.exception("The 500 template could not be rendered")
+        return HttpResponseServerError(FALLBACK_500, content_type="text/html; charset=utf-8")

@@ -29,6 +29,7 @@ from articles.models import (
     Article,
     Review,
     Revision,
+    SlugRedirect,
 )
 
 Status = Article.Status
@@ -144,6 +145,8 @@ def save_working_copy(*, article: Article, user: User, expected_version: int | N
                   "before editing it.") % {"title": current.title}
             )  # fmt: skip
         article.status = current.status
+        # Public addresses: the old slug keeps answering with a 301.
+        SlugRedirect.record(article=article, old_slug=current.slug)
     else:
         article.created_by = user
         article.status = Status.DRAFT

@@ -287,3 +287,40 @@ LOGGING = {
 }
 
 SITE_NAME = os.environ.get("DJANGO_SITE_NAME", "Health guides")
+
+
+# --- Public site (issue 4) ---------------------------------------------------
+# sitemap.xml templates.
+INSTALLED_APPS += ["django.contrib.sitemaps"]
+
+
+def _urgent_help_lines() -> list[dict[str, str]]:
+    """DJANGO_URGENT_HELP_LINES: a JSON list of {"number": ..., "text": ...};
+    each line reads "Call NUMBER TEXT". The default is the UK's."""
+    import json
+
+    raw = os.environ.get("DJANGO_URGENT_HELP_LINES", "")
+    if not raw:
+        return [
+            {"number": "999", "text": "in an emergency, if someone is seriously ill or "
+             "injured, or has taken too much of a medicine and is hard to wake."},
+            {"number": "111", "text": "if you need urgent medical advice but it is not "
+             "an emergency."},
+        ]  # fmt: skip
+    try:
+        lines = json.loads(raw)
+        return [{"number": str(line["number"]), "text": str(line["text"])} for line in lines]
+    except (ValueError, TypeError, KeyError):
+        raise ImproperlyConfigured(
+            'DJANGO_URGENT_HELP_LINES must be a JSON list of {"number": ..., "text": ...}.'
+        ) from None
+
+
+URGENT_HELP = {
+    "heading": os.environ.get("DJANGO_URGENT_HELP_HEADING", "Urgent help"),
+    "lines": [
+        {**line, "tel": "".join(c for c in line["number"] if c.isdigit() or c == "+")}
+        for line in _urgent_help_lines()
+    ],
+}
+# --- end public site -----------------------------------------------------------

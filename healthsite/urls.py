@@ -1,8 +1,12 @@
 from django.conf import settings
 from django.contrib import admin
+from django.contrib.sitemaps import views as sitemap_views
 from django.urls import include, path, re_path
 
 from articles import editor
+from articles.feeds import LatestArticlesFeed
+from articles.sitemaps import SITEMAPS
+from articles.views import robots_txt
 from healthsite import views
 
 urlpatterns = [
@@ -14,6 +18,21 @@ urlpatterns = [
     path(settings.MARKDOWNX_UPLOAD_URLS_PATH.lstrip("/"), editor.upload, name="markdownx_upload"),
     path("healthz", views.healthz, name="healthz"),
     path("favicon.ico", views.favicon, name="favicon"),
+    # Public site: sitemap index and sections, feed, robots.txt.
+    path(
+        "sitemap.xml",
+        sitemap_views.index,
+        {"sitemaps": SITEMAPS, "sitemap_url_name": "sitemap-section"},
+        name="sitemap-index",
+    ),
+    path(
+        "sitemap-<section>.xml",
+        sitemap_views.sitemap,
+        {"sitemaps": SITEMAPS},
+        name="sitemap-section",
+    ),
+    path("feed/", LatestArticlesFeed(), name="feed"),
+    path("robots.txt", robots_txt, name="robots"),
 ]
 
 if settings.SERVE_MEDIA:
@@ -26,3 +45,5 @@ if settings.SERVE_MEDIA:
     )
 
 urlpatterns.append(path("", include("articles.urls")))
+
+handler500 = "articles.views.server_error"

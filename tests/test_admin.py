@@ -43,7 +43,8 @@ def test_saving_the_form_creates_a_version_by_the_logged_in_user(client):
     response = client.post(
         "/admin/articles/article/add/",
         {"title": "New guide", "slug": "new-guide", "summary": "S.", "body": "Text.",
-         "correction_note": "", "review_interval_months": ""},
+         "correction_note": "", "review_interval_months": "",
+         "references-TOTAL_FORMS": "0", "references-INITIAL_FORMS": "0"},
     )  # fmt: skip
     assert response.status_code == 302
     article = Article.objects.get(slug="new-guide")

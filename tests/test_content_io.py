@@ -48,36 +48,60 @@ def _bad_fixture(tmp_path: Path, mutate) -> Path:
     return path
 
 
-def _set(index: int, **fields):
+def _at(data: list[dict], slug: str) -> int:
+    """The position of the article ``slug`` in the fixture."""
+    return next(
+        i for i, o in enumerate(data) if o["model"] == "articles.article"
+        and o["fields"]["slug"] == slug
+    )  # fmt: skip
+
+
+def _set(slug: str, **fields):
     def mutate(data):
-        data[index]["fields"].update(fields)
+        data[_at(data, slug)]["fields"].update(fields)
 
     return mutate
 
 
-def _drop(index: int, field: str):
+def _drop(slug: str, field: str):
     def mutate(data):
-        del data[index]["fields"][field]
+        del data[_at(data, slug)]["fields"][field]
 
     return mutate
 
 
 def _duplicate_slug(data):
-    data.insert(1, json.loads(json.dumps(data[0])))
+    first = _at(data, "valium-diazepam")
+    data.insert(first + 1, json.loads(json.dumps(data[first])))
 
 
+def _unknown_topic(data):
+    data[_at(data, "diazepam-for-sleep")]["fields"]["topics"].append(["no-such-topic"])
+
+
+# Object numbers count from 1 in file order: 4 topics, then the two articles.
 BAD_FIXTURES = {
     "an unknown status": (
-        _set(0, status="live"),
-        ["object 1", "'status'", "“live” is not a status"],
+        _set("valium-diazepam", status="live"),
+        ["object 5", "'status'", "“live” is not a status"],
     ),
-    "a missing required field": (_drop(1, "summary"), ["object 2", "summary", "cannot be blank"]),
-    "a duplicate slug": (_duplicate_slug, ["object 2", "duplicate of object 1", "valium-diazepam"]),
+    "a missing required field": (
+        _drop("diazepam-for-sleep", "summary"),
+        ["object 6", "summary", "cannot be blank"],
+    ),
+    "a duplicate slug": (_duplicate_slug, ["object 6", "duplicate of object 5", "valium-diazepam"]),
     "a body over the size limit": (
-        _set(0, body="x" * 200_001),
-        ["object 1", "body", "the limit is 200000"],
+        _set("valium-diazepam", body="x" * 200_001),
+        ["object 5", "body", "the limit is 200000"],
     ),
-    "a title that is too long": (_set(1, title="t" * 201), ["object 2", "title", "at most 200"]),
+    "a title that is too long": (
+        _set("diazepam-for-sleep", title="t" * 201),
+        ["object 6", "title", "at most 200"],
+    ),
+    "a topic that does not exist": (
+        _unknown_topic,
+        ["object 6", "diazepam-for-sleep", "does not exist", "no-such-topic"],
+    ),
 }
 
 
@@ -98,7 +122,9 @@ def test_a_bad_fixture_is_refused_naming_object_and_field_and_changes_nothing(tm
 def test_a_bad_fixture_loads_nothing_into_an_empty_database(tmp_path):
     """All or nothing: the good first object is not kept either."""
     with pytest.raises(CommandError):
-        call_command("load_guides", str(_bad_fixture(tmp_path, _set(1, status="live"))))
+        call_command(
+            "load_guides", str(_bad_fixture(tmp_path, _set("diazepam-for-sleep", status="live")))
+        )
     assert Article.objects.count() == 0
 
 
@@ -112,7 +138,7 @@ def test_malformed_json_is_refused_with_its_position(tmp_path):
 
 def test_a_reference_to_a_missing_object_is_refused(tmp_path):
     def point_at_nothing(data):
-        data[0]["fields"]["live_version"] = 99
+        data[_at(data, "valium-diazepam")]["fields"]["live_version"] = 99
 
     with pytest.raises(CommandError, match=r"valium-diazepam.*'live_version': Version 99 of this"):
         call_command("load_guides", str(_bad_fixture(tmp_path, point_at_nothing)))

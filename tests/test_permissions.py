@@ -33,6 +33,11 @@ def change_form_data(article: Article, **changes: str) -> dict[str, object]:
         "correction_note": "",
         "review_interval_months": "",
         "expected_version": article.lock_version,
+        # The sources inline's management form (shown to users who may edit sources).
+        "references-TOTAL_FORMS": "0",
+        "references-INITIAL_FORMS": "0",
+        "references-MIN_NUM_FORMS": "0",
+        "references-MAX_NUM_FORMS": "1000",
     }
     data.update(changes)
     return data

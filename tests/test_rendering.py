@@ -49,3 +49,43 @@ def test_ordinary_links_and_lists_survive():
     html = render_markdown("1. [NHS](https://www.nhs.uk/)\n2. two")
     assert '<a href="https://www.nhs.uk/" rel="noopener noreferrer">NHS</a>' in html
     assert "<ol>" in html
+
+
+# Safety callouts ---------------------------------------------------------------
+
+
+def test_an_admonition_becomes_a_note_callout_with_its_title():
+    """!!! warning "Important" renders as a role=note callout with a visible label."""
+    html = render_markdown('!!! warning "Important"\n    Do not drive.')
+    assert '<div class="admonition warning" role="note">' in html
+    assert '<p class="admonition-title">Important</p>' in html
+    assert "<p>Do not drive.</p>" in html
+
+
+@pytest.mark.parametrize("kind", ["warning", "danger", "important", "note", "tip"])
+def test_every_callout_kind_keeps_its_class(kind):
+    """The kinds the stylesheet knows survive the sanitiser."""
+    assert f'class="admonition {kind}"' in render_markdown(f'!!! {kind} "Title"\n    Text.')
+
+
+def test_an_unknown_callout_kind_keeps_only_the_admonition_class():
+    """Classes outside the allow-list are dropped."""
+    assert '<div class="admonition" role="note">' in render_markdown('!!! custom "T"\n    Text.')
+
+
+@pytest.mark.parametrize(
+    ("markdown", "forbidden"),
+    [
+        ('<div class="admonition warning evil">x</div>', "evil"),
+        ('<div class="admonition" role="button">x</div>', "role="),
+        ('<p role="note">x</p>', "role="),
+        ('<span class="admonition-title">x</span>', "class="),
+        ('<p class="admonition-title other">x</p>', "other"),
+        ('<div class="admonition" aria-hidden="true" data-x="1">x</div>', "aria-hidden"),
+        ('<div class="admonition" data-x="1">x</div>', "data-x"),
+        ('<h2 class="admonition">x</h2>', "class="),
+    ],
+)
+def test_no_other_class_or_attribute_gets_through(markdown, forbidden):
+    """Only admonition, the kind classes, admonition-title and role=note survive."""
+    assert forbidden not in render_markdown(markdown)

@@ -618,12 +618,6 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name="article",
-            index=models.Index(
-                fields=["live_version", "live_title"], name="article_live_title_idx"
-            ),
-        ),
-        migrations.AddIndex(
-            model_name="article",
             index=models.Index(fields=["-live_updated_at"], name="article_live_updated_idx"),
         ),
         migrations.AddIndex(

@@ -1,0 +1,82 @@
+"""What search engines read: schema.org ``MedicalWebPage`` JSON-LD, built
+from the same live fields the page shows (see templates/articles/
+article_detail.html and includes/trust_block.html)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from django.utils import timezone
+
+from articles.models import Article, Topic
+
+
+def local_date(value: datetime | None) -> str | None:
+    """The date as the page shows it (the ``|date`` filter uses local time)."""
+    return timezone.localtime(value).date().isoformat() if value else None
+
+
+def reviewer(article: Article) -> dict[str, str] | None:
+    """The reviewer exactly as the trust block names them."""
+    if article.last_reviewed is None or article.reviewed_by is None:
+        return None
+    profile = getattr(article.reviewed_by, "reviewer_profile", None)
+    if profile is None:
+        name = article.reviewed_by.get_full_name()
+        return {"@type": "Person", "name": name} if name else None
+    person = {"@type": "Person", "name": profile.display_name}
+    if profile.credentials:
+        person["honorificSuffix"] = profile.credentials
+    if profile.job_title:
+        person["jobTitle"] = profile.job_title
+    return person
+
+
+def drug(topic: Topic) -> dict[str, Any]:
+    entity: dict[str, Any] = {
+        "@type": "Drug",
+        "name": topic.name,
+        "nonProprietaryName": topic.nonproprietary_name,
+    }
+    if topic.alternate_name_list:
+        entity["alternateName"] = topic.alternate_name_list
+    if topic.drug_class:
+        entity["drugClass"] = {"@type": "DrugClass", "name": topic.drug_class}
+    return entity
+
+
+def medical_web_page(
+    article: Article,
+    *,
+    url: str,
+    topics: Iterable[Topic],
+    site_name: str,
+    site_url: str,
+    language: str,
+) -> dict[str, Any]:
+    organisation = {"@type": "Organization", "name": site_name, "url": site_url}
+    data: dict[str, Any] = {
+        "@context": "https://schema.org",
+        "@type": "MedicalWebPage",
+        "name": article.live_title,
+        "headline": article.live_title,
+        "description": article.live_summary,
+        "url": url,
+        "inLanguage": language,
+        "datePublished": local_date(article.published_at),
+        "dateModified": local_date(article.live_updated_at),
+        "author": organisation,
+        "publisher": organisation,
+        "medicalAudience": {"@type": "MedicalAudience", "audienceType": "Patient"},
+    }
+    if article.last_reviewed:
+        data["lastReviewed"] = local_date(article.last_reviewed)
+    person = reviewer(article)
+    if person:
+        data["reviewedBy"] = person
+    drugs = [drug(topic) for topic in topics if topic.is_medicine]
+    if drugs:
+        data["about"] = drugs[0] if len(drugs) == 1 else drugs
+    return {key: value for key, value in data.items() if value is not None}

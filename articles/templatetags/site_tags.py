@@ -1,0 +1,25 @@
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django import template
+from django.core.serializers.json import DjangoJSONEncoder
+from django.utils.safestring import SafeString, mark_safe
+
+register = template.Library()
+
+# As Django's json_script: nothing in the data can close the <script> element.
+_ESCAPES = {ord("<"): "\\u003C", ord(">"): "\\u003E", ord("&"): "\\u0026"}
+
+
+@register.filter
+def json_ld(data: dict[str, Any]) -> SafeString:
+    """Data for a ``<script type="application/ld+json">`` element."""
+    text = json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False, indent=1)
+    return mark_safe(text.translate(_ESCAPES))  # noqa: S308 - escaped above
+
+
+@register.simple_tag(takes_context=True)
+def absolute_url(context: template.Context, path: str) -> str:
+    return context["request"].build_absolute_uri(path)
