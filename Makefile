@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed-$(shell cksum requirements.txt | cut -d' ' -f1)
 # plain HTTP. Production reads the same variables from its own environment.
 DEV_ENV = DJANGO_SECRET_KEY="$$(cat .secret_key)" DJANGO_ALLOWED_HOSTS=127.0.0.1,localhost DJANGO_HTTPS=0
 
-.PHONY: run test setup browser lint
+.PHONY: run test setup system-packages lint
 
 $(STAMP): requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -30,12 +30,18 @@ run: setup
 	$(DEV_ENV) $(BIN)/python manage.py load_guides
 	$(DEV_ENV) $(BIN)/python manage.py runserver 127.0.0.1:8000 --noreload
 
-# The browser tests need Debian's Chromium; install it when it is missing.
-browser:
-	@test -x /usr/bin/chromium || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
+# The browser tests need Debian's Chromium and the HTML checker needs Java;
+# install whichever is missing (never a browser download).
+system-packages:
+	@missing=""; \
+	test -x /usr/bin/chromium || missing="$$missing chromium"; \
+	command -v java >/dev/null || missing="$$missing default-jre-headless"; \
+	if [ -n "$$missing" ]; then \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	fi
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
 
-test: setup browser lint
+test: setup system-packages lint
 	$(BIN)/python -m pytest
