@@ -204,6 +204,11 @@ class Article(models.Model):
         editable=False,
         help_text=_("When the public text last changed."),
     )
+    generated = models.BooleanField(
+        default=False,
+        editable=False,
+        help_text=_("Synthetic text made by generate_articles for benchmarks; removable."),
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -547,6 +552,9 @@ class Topic(models.Model):
         help_text=_("Only for a medicine: for example Benzodiazepine."),
     )
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    generated = models.BooleanField(
+        default=False, editable=False, help_text=_("Made by generate_articles, for benchmarks.")
+    )
 
     objects = TopicManager()
 
@@ -573,6 +581,11 @@ class Topic(models.Model):
         return [name.strip() for name in self.alternate_names.split(",") if name.strip()]
 
 
+class ReferenceManager(models.Manager):
+    def get_by_natural_key(self, slug: str, order: int, title: str) -> Reference:
+        return self.get(article__slug=slug, order=order, title=title)
+
+
 class Reference(models.Model):
     """A source a guide is based on, listed under "Sources"."""
 
@@ -589,13 +602,27 @@ class Reference(models.Model):
         _("order"), default=0, help_text=_("Sources are listed from the lowest number.")
     )
 
+    objects = ReferenceManager()
+
     class Meta:
         ordering = ["article", "order", "pk"]
         verbose_name = _("source")
         verbose_name_plural = _("sources")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["article", "order", "title"],
+                name="reference_unique_per_article",
+                violation_error_message=_("This article already lists that source."),
+            )
+        ]
 
     def __str__(self) -> str:
         return self.title
+
+    def natural_key(self) -> tuple[str, int, str]:
+        return (*self.article.natural_key(), self.order, self.title)
+
+    natural_key.dependencies = ["articles.article"]
 
 
 class SlugRedirect(models.Model):

@@ -133,10 +133,14 @@ if REDIS_URL:
         }
     }
 else:
+    # Without Redis, a cache on disk: every gunicorn worker on the machine
+    # shares it, so a publish invalidates the pages of all of them. (A
+    # per-process memory cache would keep serving the old text.)
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-            "LOCATION": "healthsite",
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": os.environ.get("DJANGO_CACHE_DIR", str(BASE_DIR / ".cache")),
+            "OPTIONS": {"MAX_ENTRIES": env_int("DJANGO_CACHE_MAX_ENTRIES", 5000)},
         }
     }
 

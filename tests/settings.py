@@ -22,3 +22,7 @@ WHITENOISE_AUTOREFRESH = True
 # HTTPS (tests/test_deploy.py checks the production values). Secure cookies
 # stay on: the test client sends them anyway.
 SECURE_SSL_REDIRECT = False
+
+# One process, and every test starts from an empty cache: memory will do.
+# (The multi-instance test runs real servers with their own settings.)
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

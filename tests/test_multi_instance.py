@@ -1,5 +1,6 @@
-"""Several gunicorn instances sharing one database and one Redis stay
+"""Several gunicorn instances sharing one database and one cache stay
 consistent: publishing through one instance is seen by the others at once.
+Each test runs twice: with Redis, and with the default cache on disk.
 
 This starts real server processes with healthsite/gunicorn.conf.py. On the
 PostgreSQL leg (DATABASE_URL=postgres://...) they share a throwaway database
@@ -89,8 +90,12 @@ def shared_redis() -> Iterator[str]:
     client.close()
 
 
-@pytest.fixture
-def server_env(shared_database: str, shared_redis: str, tmp_path: Path) -> dict[str, str]:
+@pytest.fixture(params=["redis", "disk"])
+def server_env(
+    request: pytest.FixtureRequest, shared_database: str, shared_redis: str, tmp_path: Path
+) -> dict[str, str]:
+    """The environment of the servers: sharing Redis (several machines) or,
+    without REDIS_URL, the default cache on disk (one machine, many workers)."""
     env = {
         k: v
         for k, v in os.environ.items()
@@ -102,12 +107,15 @@ def server_env(shared_database: str, shared_redis: str, tmp_path: Path) -> dict[
         DJANGO_HTTPS="0",
         DJANGO_WORKERS="2",
         DATABASE_URL=shared_database,
-        REDIS_URL=REDIS_URL,
         DJANGO_CACHE_KEY_PREFIX=shared_redis,
         DJANGO_SETTINGS_MODULE="healthsite.settings",
         DJANGO_STATIC_ROOT=str(tmp_path / "static"),
         DJANGO_MEDIA_ROOT=str(tmp_path / "media"),
     )
+    if request.param == "redis":
+        env["REDIS_URL"] = REDIS_URL
+    else:
+        env["DJANGO_CACHE_DIR"] = str(tmp_path / "cache")
     for command in (
         ["migrate", "--noinput"],
         ["collectstatic", "--noinput", "--verbosity", "0"],

@@ -126,12 +126,13 @@ def test_numeric_settings_are_read_from_the_environment():
 
 
 def test_redis_url_switches_to_djangos_redis_cache():
-    """REDIS_URL selects the built-in Redis backend; the default is local memory."""
+    """REDIS_URL selects the built-in Redis backend; the default is a cache on
+    disk that every worker process on the machine shares."""
     code = "from django.conf import settings; print(settings.CACHES['default']['BACKEND'])"
     redis = _run_with_django(code, REDIS_URL="redis://127.0.0.1:6379/5")
     local = _run_with_django(code)
     assert redis.stdout.strip().splitlines()[-1].endswith("RedisCache")
-    assert local.stdout.strip().splitlines()[-1].endswith("LocMemCache")
+    assert local.stdout.strip().splitlines()[-1].endswith("FileBasedCache")
 
 
 def test_database_url_selects_postgresql_with_psycopg_3_and_health_checks():
