@@ -29,9 +29,11 @@ from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 
 GENERATION_KEY = "public:generation"
-# Only these query parameters can change a public page; any other query
-# string is served uncached, so nobody can fill the cache with junk keys.
-CACHEABLE_QUERY_PARAMETERS = frozenset({"page"})
+# Only these query parameters can change a public page (list and topic
+# pages, search, sitemap sections); any other query string is served
+# uncached. Search terms can vary without end, so the cache's own size limit
+# (MAX_ENTRIES on disk, maxmemory in Redis) bounds what junk queries can fill.
+CACHEABLE_QUERY_PARAMETERS = frozenset({"page", "q", "p"})
 _UNCACHEABLE_DIRECTIVES = frozenset({"private", "no-store", "no-cache"})
 
 

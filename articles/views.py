@@ -24,6 +24,7 @@ from django.http import (
 from django.template import loader
 from django.urls import reverse, reverse_lazy
 from django.utils.cache import add_never_cache_headers, get_conditional_response, quote_etag
+from django.utils.functional import cached_property
 from django.utils.http import http_date
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import to_locale
@@ -80,10 +81,23 @@ def _stamp(*values: object) -> str:
     return "|".join(v.isoformat() if isinstance(v, datetime) else str(v) for v in values)
 
 
+class BoundedPaginator(Paginator):
+    """Counts and offsets at most ``max_pages`` pages, however many guides
+    there are; deeper guides are reached through search, topics and the
+    sitemap. Keeps deep pages and the COUNT(*) cheap at 100,000 guides."""
+
+    max_pages = 100
+
+    @cached_property
+    def count(self) -> int:
+        return self.object_list[: self.per_page * self.max_pages].count()
+
+
 class ArticleListView(ConditionalGetMixin, ListView):
     queryset = Article.objects.published().only("slug", "live_title", "live_summary")
     context_object_name = "articles"
     paginate_by = 50
+    paginator_class = BoundedPaginator
 
     def get_queryset(self) -> QuerySet[Article]:
         return super().get_queryset().order_by("live_title", "pk")
@@ -249,7 +263,7 @@ class TopicDetailView(ConditionalGetMixin, DetailView):
             .only("slug", "live_title", "live_summary")
             .order_by("live_title", "pk")
         )
-        page = Paginator(guides, self.paginate_by).get_page(self.request.GET.get("page"))
+        page = BoundedPaginator(guides, self.paginate_by).get_page(self.request.GET.get("page"))
         context.update(
             articles=page.object_list, page_obj=page, is_paginated=page.has_other_pages()
         )

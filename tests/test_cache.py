@@ -199,11 +199,14 @@ def test_responses_that_set_a_cookie_are_not_stored():
 
 
 def test_only_known_query_parameters_are_cached(client):
-    """?page= is a public page; any other query string is served uncached so
-    nobody can fill the cache with junk keys."""
+    """?page=, ?q= (search) and ?p= (sitemap sections) select public pages;
+    any other query string is served uncached."""
     middleware = PublicPageCacheMiddleware(lambda r: HttpResponse("x"))
     assert middleware.is_cacheable_request(RequestFactory().get("/?page=2"))
+    assert middleware.is_cacheable_request(RequestFactory().get("/search/?q=sleep&page=2"))
+    assert middleware.is_cacheable_request(RequestFactory().get("/sitemap-articles.xml?p=2"))
     assert not middleware.is_cacheable_request(RequestFactory().get("/?utm=1"))
+    assert not middleware.is_cacheable_request(RequestFactory().get("/search/?q=a&x=1"))
 
 
 def test_a_head_request_is_answered_from_the_cache_without_a_body(client):

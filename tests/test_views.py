@@ -293,3 +293,16 @@ def test_public_pages_use_the_same_few_queries_for_1_or_50_guides(
     invalidate_public_pages()  # what the commit of those approvals would do
     with django_assert_num_queries(len(queries)):
         assert client.get(PUBLIC_PAGES[page](topic, article)).status_code == 200
+
+
+def test_the_guide_list_is_bounded(client, monkeypatch):
+    """Pages past the bound are 404, so no request counts or offsets through
+    every guide; search, topics and the sitemap reach the rest."""
+    from articles.views import ArticleListView, BoundedPaginator
+
+    monkeypatch.setattr(BoundedPaginator, "max_pages", 2)
+    monkeypatch.setattr(ArticleListView, "paginate_by", 1)
+    for _ in range(3):
+        make_article()
+    assert client.get("/?page=2").status_code == 200
+    assert client.get("/?page=3").status_code == 404
