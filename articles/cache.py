@@ -20,15 +20,22 @@ every earlier one and so can never bring an old page back.
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 
+logger = logging.getLogger(__name__)
+
 GENERATION_KEY = "public:generation"
+RENDER_EPOCH_KEY = "public:render-epoch"
 # Only these query parameters can change a public page (list and topic
 # pages, search, sitemap sections); any other query string is served
 # uncached. Search terms can vary without end, so the cache's own size limit
@@ -55,6 +62,62 @@ def invalidate_public_pages() -> None:
     cache the old text again, and a cache outage cannot turn an already
     committed publish into an error page."""
     cache.set(GENERATION_KEY, time.time_ns(), timeout=None)
+
+
+def invalidate_rendered_pages() -> None:
+    """Drop both tiers: cached pages and rendered pages. For changes that a
+    page's validators do not capture (a reviewer's public name, a topic or
+    source edited on its own)."""
+    cache.set(RENDER_EPOCH_KEY, time.time_ns(), timeout=None)
+    invalidate_public_pages()
+
+
+@functools.cache
+def release() -> str:
+    """What, besides the data, decides a page's HTML: the templates, the
+    static manifest and the settings that templates show. A deploy that
+    changes any of them starts a fresh set of rendered pages."""
+    digest = hashlib.sha256()
+    for directory in (Path(d) for t in settings.TEMPLATES for d in t["DIRS"]):
+        for path in sorted(directory.rglob("*")):
+            if path.is_file():
+                digest.update(path.read_bytes())
+    manifest = Path(settings.STATIC_ROOT) / "staticfiles.json"
+    if manifest.is_file():
+        digest.update(manifest.read_bytes())
+    for name in ("URGENT_HELP", "SITE_NAME", "LANGUAGE_CODE", "TIME_ZONE"):
+        digest.update(repr(getattr(settings, name, None)).encode())
+    return digest.hexdigest()[:16]
+
+
+def rendered_page(validator: str, build: Callable[[], HttpResponse]) -> HttpResponse:
+    """The second tier, under the page cache: a page rendered for anonymous
+    readers, stored under its own validator (the ETag, which changes with the
+    page's live data). A publish clears the first tier for every page, but
+    here only the pages whose data changed miss, so the rest come back after
+    one cheap query instead of a full render."""
+    key = "render:" + hashlib.sha256(f"{release()}|{validator}".encode()).hexdigest()
+    try:
+        found = cache.get_many([RENDER_EPOCH_KEY, key])
+    except Exception:
+        logger.warning("Render cache unavailable; rendering", exc_info=True)
+        return build()
+    epoch = found.get(RENDER_EPOCH_KEY)
+    if epoch is None:
+        cache.add(RENDER_EPOCH_KEY, time.time_ns(), timeout=None)
+        epoch = cache.get(RENDER_EPOCH_KEY)
+    entry = found.get(key)
+    if entry is not None and entry[0] == epoch:
+        return entry[1].to_response(head=False)
+    response = build()
+    if hasattr(response, "render"):
+        response.render()
+    if response.status_code == 200 and not response.cookies:
+        try:
+            cache.set(key, (epoch, StoredPage.from_response(response)), settings.PAGE_CACHE_SECONDS)
+        except Exception:
+            logger.warning("Render cache unavailable; page not stored", exc_info=True)
+    return response
 
 
 def excluded_prefixes() -> tuple[str, ...]:

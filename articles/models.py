@@ -152,6 +152,12 @@ class Article(models.Model):
     live_summary = models.CharField(max_length=300, blank=True, editable=False)
     live_body_html = models.TextField(blank=True, editable=False)
     live_headings = models.JSONField(default=list, blank=True, editable=False)
+    live_corrections = models.JSONField(
+        default=list,
+        blank=True,
+        editable=False,
+        help_text=_("Dated public correction notes from approvals, newest first."),
+    )
     live_text = models.TextField(
         blank=True,
         editable=False,
@@ -235,7 +241,9 @@ class Article(models.Model):
     )
 
     objects = ArticleManager()
-    history = HistoricalRecords(excluded_fields=["live_body_html", "live_headings", "live_text"])
+    history = HistoricalRecords(
+        excluded_fields=["live_body_html", "live_headings", "live_text", "live_corrections"]
+    )
 
     class Meta:
         ordering = ["title"]
@@ -328,9 +336,15 @@ class Article(models.Model):
     def review_interval(self) -> int:
         return self.review_interval_months or settings.ARTICLE_REVIEW_INTERVAL_MONTHS
 
-    def sync_live_copy(self) -> None:
+    def sync_live_copy(self, *, corrections: bool = True) -> None:
         """Derive the public fields from the live version: the one place the
-        live text is rendered."""
+        live text is rendered. ``corrections=False`` keeps the stored notes
+        (a restore loads them before the reviews they came from)."""
+        if corrections and self.pk is not None:
+            self.live_corrections = [
+                {"created_at": review.created_at.isoformat(), "public_note": review.public_note}
+                for review in self.reviews.filter(decision="approved", public_note__gt="")
+            ]
         self.__dict__.pop("live_revision", None)
         revision = self.live_revision
         if revision is None:

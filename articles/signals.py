@@ -11,8 +11,8 @@ from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
 from django.dispatch import receiver
 
-from articles.cache import invalidate_public_pages
-from articles.models import Article, Reference, Revision, Topic, content_hash
+from articles.cache import invalidate_public_pages, invalidate_rendered_pages
+from articles.models import Article, Reference, ReviewerProfile, Revision, Topic, content_hash
 
 
 @receiver(pre_save, sender=Revision, dispatch_uid="articles.hash_loaded_revision")
@@ -28,7 +28,7 @@ def render_loaded_article(
     sender: type[Article], instance: Article, raw: bool, **kwargs: Any
 ) -> None:
     if raw:
-        instance.sync_live_copy()
+        instance.sync_live_copy(corrections=False)
         instance.next_review_due = instance.compute_next_review_due()
         # Loaded content may replace what the public sees.
         transaction.on_commit(invalidate_public_pages, robust=True)
@@ -43,7 +43,7 @@ def render_loaded_live_version(
     if raw:
         article = Article.objects.get(pk=instance.article_id)
         if article.live_version == instance.number:
-            article.sync_live_copy()
+            article.sync_live_copy(corrections=False)
             Article.objects.filter(pk=article.pk).update(
                 live_title=article.live_title,
                 live_summary=article.live_summary,
@@ -58,7 +58,9 @@ def render_loaded_live_version(
 @receiver(post_save, sender=Reference, dispatch_uid="articles.reference_saved")
 @receiver(post_delete, sender=Reference, dispatch_uid="articles.reference_deleted")
 @receiver(m2m_changed, sender=Article.topics.through, dispatch_uid="articles.topics_changed")
+@receiver(post_save, sender=ReviewerProfile, dispatch_uid="articles.reviewer_saved")
 def refresh_pages_after_related_change(**kwargs: Any) -> None:
-    # Topics and sources show on public pages without clinical review (they
-    # are not part of the reviewed text), so cached pages must go.
-    transaction.on_commit(invalidate_public_pages, robust=True)
+    # Topics, sources and reviewers' public names show on public pages
+    # without being part of the reviewed text, so cached and rendered pages
+    # must go.
+    transaction.on_commit(invalidate_rendered_pages, robust=True)

@@ -8,6 +8,7 @@ import pytest
 from django.core.cache import cache
 from django.http import HttpResponse
 from django.test import Client, RequestFactory
+from django.utils import timezone
 
 from articles import workflow
 from articles.cache import GENERATION_KEY, invalidate_public_pages, publication_generation
@@ -19,8 +20,11 @@ pytestmark = pytest.mark.django_db
 
 
 def _sneak_in(article: Article, text: str) -> None:
-    """Change the stored HTML without saving, so nothing invalidates."""
-    Article.objects.filter(pk=article.pk).update(live_body_html=f"<p>{text}</p>")
+    """Change the stored HTML without saving, so nothing invalidates the page
+    cache (the page's validators do change, as with any real change)."""
+    Article.objects.filter(pk=article.pk).update(
+        live_body_html=f"<p>{text}</p>", updated_at=timezone.now()
+    )
 
 
 def test_a_repeated_anonymous_request_is_served_from_the_cache_without_queries(
@@ -260,3 +264,31 @@ def test_readers_still_get_pages_when_storing_fails(client):
     with mock.patch("articles.cache.cache.set", side_effect=ConnectionError("down")):
         response = client.get(article.get_absolute_url())
     assert response.status_code == 200
+
+
+def test_a_page_cache_miss_reuses_a_rendered_page_whose_data_did_not_change(
+    client, django_assert_num_queries
+):
+    """The second tier: after a publish elsewhere clears the page cache, an
+    unchanged guide costs one query and no render."""
+    article = make_article(body="Original text.")
+    client.get(article.get_absolute_url())
+    invalidate_public_pages()
+    with django_assert_num_queries(1):
+        response = client.get(article.get_absolute_url())
+    assert "Original text." in response.content.decode()
+
+
+def test_a_reviewers_new_name_reaches_every_rendered_page(
+    client, django_capture_on_commit_callbacks
+):
+    """A reviewer's public name is not in any page's validators, so saving a
+    profile drops the rendered pages too."""
+    clinician = make_clinician("cl")
+    article = make_article(reviewer=clinician)
+    assert "Dr Cl" in client.get(article.get_absolute_url()).content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        profile = clinician.reviewer_profile
+        profile.display_name = "Dr Renamed"
+        profile.save()
+    assert "Dr Renamed" in client.get(article.get_absolute_url()).content.decode()

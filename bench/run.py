@@ -1,0 +1,376 @@
+#!/usr/bin/env python
+"""
+Benchmark the public site against the Python stack's ceiling.
+
+For each database size it builds (or reuses) a database with generated
+guides, starts gunicorn with production settings, saves every page's HTML as
+a static file served by whitenoise under the same gunicorn settings (the
+"ceiling"), and drives both with wrk, interleaving target and ceiling over
+several rounds. It then measures worker RSS, cold start, the cache-miss path
+and how soon a publish is visible, and writes bench/RESULTS.md.
+
+    .venv/bin/python bench/run.py --size 1000                   # SQLite
+    .venv/bin/python bench/run.py --size 100000 --db postgres
+    .venv/bin/python bench/run.py --quick                       # 200 guides, short runs
+    .venv/bin/python bench/run.py --report-only                 # rewrite RESULTS.md
+
+Needs wrk (Debian package `wrk`) and, for --db postgres, the server on
+127.0.0.1:5432. Everything it builds lives in bench/work/ (git-ignored).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import secrets
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH = ROOT / "bench"
+WORK = BENCH / "work"
+PYTHON = sys.executable
+GUNICORN = [PYTHON, "-m", "gunicorn", "-c", "healthsite/gunicorn.conf.py"]
+PG_BASE = "postgres://postgres@127.0.0.1:5432"
+
+# page name -> path; the guide and topic are from the seed fixtures, so they
+# exist at every size; the list page is page 20 of the list (the last page
+# when there are fewer), the same offset at every size.
+PAGES = {
+    "article": "/articles/diazepam-for-sleep/",
+    "home": "/",
+    "list": "/?page={list_page}",
+    "topic": "/topics/diazepam/",
+    "search": "/search/?q=sleep",
+    "sitemap": "/sitemap-articles.xml",
+    "feed": "/feed/",
+}
+# Any query parameter other than page/q/p bypasses the page cache, so this is
+# the full render path that a reader gets just after a publish.
+MISS = "/articles/diazepam-for-sleep/?bench-miss=1"
+CEILING_TARGETS = {"article", "home", "list", "topic"}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--size", type=int, action="append", help="guides (repeatable)")
+    parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
+    parser.add_argument("--duration", type=int, default=10, help="seconds per wrk run")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--quick", action="store_true", help="200 guides, 1 round of 3 s")
+    parser.add_argument("--rebuild", action="store_true", help="rebuild the database")
+    parser.add_argument("--report-only", action="store_true")
+    args = parser.parse_args()
+    if args.quick:
+        args.size, args.duration, args.rounds = [200], 3, 1
+    if not args.report_only:
+        if not shutil.which("wrk"):
+            sys.exit("wrk is missing: apt-get install -y wrk")
+        for size in args.size or [1000]:
+            run(size, args)
+    write_report()
+
+
+# Building ----------------------------------------------------------------------
+
+
+def base_env(db: str, size: int) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith("DJANGO_") and k not in {"DATABASE_URL", "REDIS_URL"}}  # fmt: skip
+    env.update(
+        DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
+        DJANGO_ALLOWED_HOSTS="127.0.0.1",
+        DJANGO_HTTPS="0",  # plain HTTP on loopback; everything else as in production
+        DJANGO_SETTINGS_MODULE="healthsite.settings",
+        DJANGO_STATIC_ROOT=str(WORK / "static"),
+        DJANGO_CACHE_DIR=str(WORK / f"cache-{db}-{size}"),
+        DJANGO_LOG_LEVEL="WARNING",
+        DATABASE_URL=database_url(db, size),
+    )
+    return env
+
+
+def database_url(db: str, size: int) -> str:
+    if db == "sqlite":
+        return f"sqlite:///{WORK / f'sqlite-{size}.sqlite3'}"
+    return f"{PG_BASE}/hs_bench_{size}"
+
+
+def manage(env: dict[str, str], *args: str) -> str:
+    result = subprocess.run([PYTHON, "manage.py", *args], cwd=ROOT, env=env, text=True,
+                            capture_output=True, check=False)  # fmt: skip
+    if result.returncode:
+        sys.exit(f"manage.py {' '.join(args)} failed:\n{result.stderr[-3000:]}")
+    return result.stdout
+
+
+def build(db: str, size: int, env: dict[str, str], rebuild: bool) -> float:
+    """Create the database with ``size`` published generated guides plus the
+    seeds; reuse it when it is already complete. Returns seconds spent."""
+    start = time.monotonic()
+    marker = WORK / f"built-{db}-{size}"
+    if marker.exists() and not rebuild:
+        return 0.0
+    if db == "sqlite":
+        Path(database_url(db, size).removeprefix("sqlite:///")).unlink(missing_ok=True)
+    else:
+        import psycopg
+
+        with psycopg.connect(f"{PG_BASE}/postgres", autocommit=True) as connection:
+            connection.execute(f'DROP DATABASE IF EXISTS "hs_bench_{size}" WITH (FORCE)')
+            connection.execute(f'CREATE DATABASE "hs_bench_{size}"')
+    manage(env, "migrate", "--noinput")
+    manage(env, "load_guides")
+    manage(env, "generate_articles", "--count", str(size), "--publish")
+    if db == "postgres":
+        manage(env, "shell", "-c", "from django.db import connection; "
+               "connection.cursor().execute('VACUUM ANALYZE')")  # fmt: skip
+    marker.write_text(str(size))
+    return time.monotonic() - start
+
+
+# Serving -----------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def get(url: str) -> tuple[int, str]:
+    try:
+        with urllib.request.urlopen(url, timeout=30) as response:
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, ""
+
+
+class Server:
+    def __init__(self, name: str, env: dict[str, str], workers: int, app: str | None = None):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        env = {**env, "DJANGO_BIND": f"127.0.0.1:{self.port}", "DJANGO_WORKERS": str(workers)}
+        log = (WORK / f"{name}.log").open("w")
+        self.started = time.monotonic()
+        self.process = subprocess.Popen([*GUNICORN, *([app] if app else [])], cwd=ROOT,
+                                        env=env, stdout=log, stderr=subprocess.STDOUT)  # fmt: skip
+
+    def wait(self, path: str) -> float:
+        """Seconds from start to the first 200 for ``path``: the cold start."""
+        while time.monotonic() - self.started < 60:
+            if self.process.poll() is not None:
+                sys.exit("gunicorn exited; see bench/work/*.log")
+            try:
+                if get(self.url + path)[0] == 200:
+                    return time.monotonic() - self.started
+            except OSError:
+                pass
+            time.sleep(0.005)
+        sys.exit(f"{self.url} did not answer")
+
+    def worker_rss_mib(self) -> list[float]:
+        children = subprocess.run(["pgrep", "-P", str(self.process.pid)], capture_output=True,
+                                  text=True, check=False).stdout.split()  # fmt: skip
+        sizes = []
+        for pid in children:
+            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    sizes.append(int(line.split()[1]) / 1024)
+        return sizes
+
+    def stop(self) -> None:
+        self.process.send_signal(signal.SIGTERM)
+        self.process.wait(timeout=30)
+
+
+def wrk(url: str, args: argparse.Namespace) -> dict[str, float]:
+    out = subprocess.run(
+        ["wrk", "-t1", f"-c{args.connections}", f"-d{args.duration}s", "--latency",
+         "-s", str(BENCH / "report.lua"), url],
+        capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    line = next(x for x in out.splitlines() if x.startswith("{"))
+    result = json.loads(line)
+    if result["errors"] or result["non2xx"]:
+        sys.exit(f"wrk saw errors or non-2xx answers for {url}: {result}")
+    result["rps"] = result["requests"] / (result["duration_us"] / 1e6)
+    return result
+
+
+def publish_visible_after(target: Server, env: dict[str, str]) -> float:
+    """Publish a new version through the workflow in another process and
+    time how long until every one of 20 requests serves the new text."""
+    sentence = f"Benchmark sentence {secrets.token_hex(4)}."
+    code = (
+        "import time\n"
+        "from django.contrib.auth.models import Group, User\n"
+        "from articles import workflow\nfrom articles.models import Article\n"
+        "e, _ = User.objects.get_or_create(username='bench-editor')\n"
+        "e.groups.add(Group.objects.get(name='Editors'))\n"
+        "c, _ = User.objects.get_or_create(username='bench-clinician')\n"
+        "c.groups.add(Group.objects.get(name='Clinical reviewers'))\n"
+        "a = Article.objects.get(slug='diazepam-for-sleep')\n"
+        f"a.body += '\\n\\n{sentence}\\n'\n"
+        "workflow.save_working_copy(article=a, user=e, expected_version=a.lock_version)\n"
+        "workflow.submit(article=a, user=e)\nworkflow.approve(article=a, reviewer=c)\n"
+        "print(time.time())\n"
+    )
+    committed = float(manage(env, "shell", "-c", code).strip().splitlines()[-1])
+    while True:
+        seen = [sentence in get(target.url + PAGES["article"])[1] for _ in range(20)]
+        if all(seen):
+            return time.time() - committed
+        if time.time() - committed > 30:
+            return float("inf")
+        time.sleep(0.01)
+
+
+def run(size: int, args: argparse.Namespace) -> None:
+    WORK.mkdir(exist_ok=True)
+    env = base_env(args.db, size)
+    print(f"== {args.db}, {size} guides ==", flush=True)
+    build_seconds = build(args.db, size, env, args.rebuild)
+    manage(env, "collectstatic", "--noinput", "--verbosity", "0")
+    shutil.rmtree(env["DJANGO_CACHE_DIR"], ignore_errors=True)
+
+    target = Server(f"target-{args.db}-{size}", env, args.workers)
+    cold_start = target.wait(PAGES["article"])
+    ceiling_dir = WORK / "ceiling"
+    shutil.rmtree(ceiling_dir, ignore_errors=True)
+    for name in CEILING_TARGETS:
+        status, html = get(target.url + PAGES[name].format(list_page=min(20, -(-(size + 2) // 50))))
+        assert status == 200, (name, status)
+        (ceiling_dir / name).mkdir(parents=True)
+        (ceiling_dir / name / "index.html").write_text(html)
+    ceiling = Server("ceiling", {**env, "BENCH_CEILING_ROOT": str(ceiling_dir)}, args.workers,
+                     app="bench.ceiling:application")  # fmt: skip
+    ceiling.wait("/article/")
+
+    pages = {name: path.format(list_page=min(20, -(-(size + 2) // 50)))
+             for name, path in PAGES.items()}  # fmt: skip
+    runs: dict[str, list[dict]] = {}
+    for round_ in range(args.rounds):
+        for name, path in [*pages.items(), ("article (cache miss)", MISS)]:
+            runs.setdefault(name, []).append(wrk(target.url + path, args))
+            if name in CEILING_TARGETS:
+                runs.setdefault(f"ceiling:{name}", []).append(wrk(f"{ceiling.url}/{name}/", args))
+            print(f"  round {round_ + 1}: {name}", flush=True)
+    rss = target.worker_rss_mib()
+    visible = publish_visible_after(target, env)
+    target.stop()
+    ceiling.stop()
+
+    medians = {
+        name: {key: statistics.median(r[key] for r in results)
+               for key in ("rps", "p50", "p95", "p99")}
+        for name, results in runs.items()
+    }  # fmt: skip
+    record = {
+        "db": args.db, "size": size, "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "rounds": args.rounds, "duration": args.duration, "connections": args.connections,
+        "workers": args.workers, "build_seconds": round(build_seconds, 1),
+        "cold_start_s": round(cold_start, 3), "worker_rss_mib": [round(x, 1) for x in rss],
+        "publish_visible_s": round(visible, 3), "pages": medians,
+        "command": " ".join([".venv/bin/python", "bench/run.py", *sys.argv[1:]]),
+    }  # fmt: skip
+    (WORK / f"result-{args.db}-{size}.json").write_text(json.dumps(record, indent=1))
+    (BENCH / "results").mkdir(exist_ok=True)
+    (BENCH / "results" / f"{args.db}-{size}.json").write_text(json.dumps(record, indent=1))
+    print(json.dumps(record, indent=1))
+
+
+# Report ------------------------------------------------------------------------
+
+
+def machine() -> str:
+    free = subprocess.run(["free", "-h"], capture_output=True, text=True, check=False).stdout
+    versions = subprocess.run([PYTHON, "-m", "pip", "freeze"], capture_output=True, text=True,
+                              check=False).stdout.split()  # fmt: skip
+    wanted = ("Django==", "gunicorn==", "whitenoise==", "psycopg==", "redis==")
+    wrk_version = "wrk: missing"
+    if shutil.which("wrk"):
+        shown = subprocess.run(["wrk", "-v"], capture_output=True, text=True, check=False)
+        wrk_version = (shown.stdout or shown.stderr).splitlines()[0]
+    packages = ", ".join(v for v in versions if v.startswith(wanted))
+    return "\n".join([
+        f"- `nproc`: {os.cpu_count()}",
+        f"- Python {platform.python_version()}, {packages}",
+        f"- {wrk_version}",
+        "- `free -h`:", "", "```", free.strip(), "```",
+    ])  # fmt: skip
+
+
+def write_report() -> None:
+    records = [json.loads(p.read_text()) for p in sorted((BENCH / "results").glob("*.json"))]
+    lines = [
+        "# Benchmark results", "",
+        "Written by `bench/run.py` (see its docstring and the README's Performance section).",
+        "gunicorn with production settings (sync workers, DEBUG off, JSON access log), the",
+        "default cache on disk, wrk -t1 on loopback; each figure is the median of the rounds,",
+        "target and ceiling interleaved. The *ceiling* is the same HTML saved as a static file",
+        "and served by whitenoise under the same gunicorn settings.", "",
+        "## Machine", "", machine(), "",
+    ]  # fmt: skip
+    for r in records:
+        pages = r["pages"]
+        lines += [
+            f"## {r['db']}, {r['size']:,} generated guides ({r['date']})", "",
+            f"Command: `{r['command']}`; {r['rounds']} rounds of {r['duration']} s, "
+            f"{r['connections']} connections, {r['workers']} workers.", "",
+            "| page | req/s | p50 ms | p95 ms | p99 ms | ceiling req/s | ceiling p99 ms "
+            "| req/s ratio | p99 ratio |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+        ]  # fmt: skip
+        for name, m in pages.items():
+            if name.startswith("ceiling:"):
+                continue
+            c = pages.get(f"ceiling:{name}")
+            ceiling_cells = (
+                f"{c['rps']:,.0f} | {c['p99']:.2f} | {m['rps'] / c['rps']:.2f} | "
+                f"{m['p99'] / c['p99']:.2f}" if c else "– | – | – | –"
+            )  # fmt: skip
+            lines.append(f"| {name} | {m['rps']:,.0f} | {m['p50']:.2f} | {m['p95']:.2f} | "
+                         f"{m['p99']:.2f} | {ceiling_cells} |")  # fmt: skip
+        lines += [
+            "",
+            f"- Worker RSS after the load: {', '.join(f'{x} MiB' for x in r['worker_rss_mib'])}",
+            f"- Cold start to the first 200: {r['cold_start_s']} s",
+            f"- A publish through the workflow, in another process, was served by every one of"
+            f" 20 consecutive requests {r['publish_visible_s']} s after its commit",
+            f"- Database build: {r['build_seconds']} s (0 when reused)", "",
+        ]  # fmt: skip
+    by_db: dict[str, dict[int, dict]] = {}
+    for r in records:
+        by_db.setdefault(r["db"], {})[r["size"]] = r
+    for db, sizes in by_db.items():
+        if len(sizes) < 2:
+            continue
+        small, large = min(sizes), max(sizes)
+        lines += [
+            f"## {db}: p95 at {large:,} guides against {small:,}", "",
+            "| page | p95 ms small | p95 ms large | ratio |", "|---|---:|---:|---:|",
+        ]  # fmt: skip
+        for name in PAGES:
+            a, b = sizes[small]["pages"][name]["p95"], sizes[large]["pages"][name]["p95"]
+            lines.append(f"| {name} | {a:.2f} | {b:.2f} | {b / a:.2f} |")
+        lines.append("")
+    (BENCH / "RESULTS.md").write_text("\n".join(lines) + "\n")
+    print(f"wrote {BENCH / 'RESULTS.md'}")
+
+
+if __name__ == "__main__":
+    main()
