@@ -23,7 +23,9 @@ from __future__ import annotations
 import functools
 import hashlib
 import logging
+import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,6 +37,10 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBase
 logger = logging.getLogger(__name__)
 
 GENERATION_KEY = "public:generation"
+# Set in the WSGI environ by the page-cache middleware when a response may
+# be kept by the in-process tier (articles.wsgi), with the generation it
+# belongs to.
+LOCAL_STORE_FLAG = "healthsite.page_cache.generation"
 RENDER_EPOCH_KEY = "public:render-epoch"
 # Only these query parameters can change a public page (list and topic
 # pages, search, sitemap sections); any other query string is served
@@ -90,6 +96,14 @@ def release() -> str:
     return digest.hexdigest()[:16]
 
 
+# Rendered pages this process served recently: key -> (epoch, page). Entries
+# are immutable (the key holds the page's validators), so only the epoch
+# needs checking against the shared cache.
+_rendered_here: OrderedDict[str, tuple[int, StoredPage]] = OrderedDict()
+_rendered_here_lock = threading.Lock()
+_RENDERED_HERE_MAX = 500
+
+
 def rendered_page(validator: str, build: Callable[[], HttpResponse]) -> HttpResponse:
     """The second tier, under the page cache: a page rendered for anonymous
     readers, stored under its own validator (the ETag, which changes with the
@@ -98,26 +112,38 @@ def rendered_page(validator: str, build: Callable[[], HttpResponse]) -> HttpResp
     one cheap query instead of a full render."""
     key = "render:" + hashlib.sha256(f"{release()}|{validator}".encode()).hexdigest()
     try:
-        found = cache.get_many([RENDER_EPOCH_KEY, key])
+        epoch = cache.get(RENDER_EPOCH_KEY)
+        if epoch is None:
+            cache.add(RENDER_EPOCH_KEY, time.time_ns(), timeout=None)
+            epoch = cache.get(RENDER_EPOCH_KEY)
+        with _rendered_here_lock:
+            entry = _rendered_here.get(key)
+        entry = entry or cache.get(key)
     except Exception:
         logger.warning("Render cache unavailable; rendering", exc_info=True)
         return build()
-    epoch = found.get(RENDER_EPOCH_KEY)
-    if epoch is None:
-        cache.add(RENDER_EPOCH_KEY, time.time_ns(), timeout=None)
-        epoch = cache.get(RENDER_EPOCH_KEY)
-    entry = found.get(key)
     if entry is not None and entry[0] == epoch:
+        _remember(key, entry)
         return entry[1].to_response(head=False)
     response = build()
     if hasattr(response, "render"):
         response.render()
     if response.status_code == 200 and not response.cookies:
+        entry = (epoch, StoredPage.from_response(response))
+        _remember(key, entry)
         try:
-            cache.set(key, (epoch, StoredPage.from_response(response)), settings.PAGE_CACHE_SECONDS)
+            cache.set(key, entry, settings.PAGE_CACHE_SECONDS)
         except Exception:
             logger.warning("Render cache unavailable; page not stored", exc_info=True)
     return response
+
+
+def _remember(key: str, entry: tuple[int, StoredPage]) -> None:
+    with _rendered_here_lock:
+        _rendered_here[key] = entry
+        _rendered_here.move_to_end(key)
+        while len(_rendered_here) > _RENDERED_HERE_MAX:
+            _rendered_here.popitem(last=False)
 
 
 def excluded_prefixes() -> tuple[str, ...]:

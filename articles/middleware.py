@@ -12,6 +12,7 @@ from django.utils.http import parse_http_date_safe
 
 from articles.cache import (
     CACHEABLE_QUERY_PARAMETERS,
+    LOCAL_STORE_FLAG,
     StoredPage,
     excluded_prefixes,
     is_cacheable_response,
@@ -54,6 +55,8 @@ class PublicPageCacheMiddleware:
             logger.warning("Page cache unavailable; serving uncached", exc_info=True)
             return self.get_response(request)
         if stored is not None:
+            # The WSGI layer (articles.wsgi) may keep the final bytes in memory.
+            request.META[LOCAL_STORE_FLAG] = generation
             hit = stored.to_response(head=request.method == "HEAD")
             # A reader revalidating a page they have gets 304 from the cache too.
             return get_conditional_response(
@@ -64,6 +67,7 @@ class PublicPageCacheMiddleware:
             )
         response = self.get_response(request)
         if is_cacheable_response(request, response):
+            request.META[LOCAL_STORE_FLAG] = generation
             try:
                 store_page(url, generation, StoredPage.from_response(response), self.timeout)
             except Exception:

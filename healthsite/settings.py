@@ -82,7 +82,7 @@ MIDDLEWARE = [
     "healthsite.middleware.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "articles.middleware.PublicPageCacheMiddleware",
-    "csp.middleware.CSPMiddleware",
+    "healthsite.middleware.StaticCSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -148,6 +148,10 @@ else:
 # archiving or unpublishing bumps a generation token so every instance sharing
 # the cache drops its pages at once; this timeout only bounds memory.
 PAGE_CACHE_SECONDS = env_int("DJANGO_PAGE_CACHE_SECONDS", 600)
+# Each worker also keeps this many final pages in memory (articles/wsgi.py),
+# re-reading the generation on every request (0 ms) or at most every N ms.
+PAGE_CACHE_LOCAL_ENTRIES = env_int("DJANGO_PAGE_CACHE_LOCAL_ENTRIES", 500)
+PAGE_CACHE_RECHECK_MS = env_int("DJANGO_PAGE_CACHE_RECHECK_MS", 0)
 
 # Accounts. Argon2 for new hashes; the others only verify old ones.
 PASSWORD_HASHERS = [
