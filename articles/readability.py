@@ -9,11 +9,9 @@ from dataclasses import dataclass
 
 import textstat
 
-from articles.rendering import render
+from articles.rendering import plain_text, render
 
 LONG_SENTENCE_WORDS = 25
-_TAGS = re.compile(r"<[^>]+>")
-_BLOCK_END = re.compile(r"</(p|li|h[2-6]|td|th|dd|dt|blockquote)>")
 
 
 @dataclass(frozen=True)
@@ -24,14 +22,6 @@ class Readability:
     long_sentences: list[str]
 
 
-def plain_text(markdown_text: str) -> str:
-    """The words a reader sees, one block per line, without markup."""
-    import html
-
-    rendered = _BLOCK_END.sub("\n", render(markdown_text).html)
-    return html.unescape(_TAGS.sub("", rendered))
-
-
 def sentences(text: str) -> list[str]:
     found: list[str] = []
     for block in text.splitlines():
@@ -40,7 +30,7 @@ def sentences(text: str) -> list[str]:
 
 
 def assess(markdown_text: str) -> Readability:
-    text = plain_text(markdown_text)
+    text = plain_text(render(markdown_text).html, blocks_on_lines=True)
     long_ones = [s for s in sentences(text) if len(s.split()) > LONG_SENTENCE_WORDS]
     return Readability(
         flesch_reading_ease=round(textstat.flesch_reading_ease(text), 1),

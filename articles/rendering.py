@@ -152,10 +152,14 @@ _BLOCK_END = re.compile(r"</(p|li|h[2-6]|td|th|dd|dt|div|blockquote|pre)>|<br>",
 _TAG = re.compile(r"<[^>]*>")
 
 
-def plain_text(html: str) -> str:
-    """Sanitised HTML as plain text (for the search index and snippets)."""
-    text = _TAG.sub("", _BLOCK_END.sub(" ", html))
-    return re.sub(r"\s+", " ", html_lib.unescape(text)).strip()
+def plain_text(html: str, *, blocks_on_lines: bool = False) -> str:
+    """Sanitised HTML as plain text: for the search index and snippets, or,
+    with ``blocks_on_lines``, one paragraph, item or heading per line (for
+    finding sentences)."""
+    text = html_lib.unescape(_TAG.sub("", _BLOCK_END.sub("\n", html)))
+    if blocks_on_lines:
+        return "\n".join(line.strip() for line in text.splitlines() if line.strip())
+    return re.sub(r"\s+", " ", text).strip()
 
 
 def render_markdown(text: str) -> str:
