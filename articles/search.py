@@ -24,11 +24,11 @@ from dataclasses import dataclass
 from django.contrib.postgres.search import (
     SearchHeadline,
     SearchQuery,
-    SearchRank,
     SearchVector,
 )
 from django.db import connection
 from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.models.functions import Left
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
@@ -67,6 +67,37 @@ SQLITE_REBUILD = [
     """INSERT INTO article_search(rowid, title, summary, body)
         SELECT id, live_title, live_summary, live_text FROM articles_article
         WHERE live_version IS NOT NULL""",
+]
+
+
+# PostgreSQL: the weighted document is stored in a column that a trigger
+# keeps in step with the live copy (migration 0008), so neither filtering nor
+# ranking re-reads the text. Ranking is done over at most PG_CANDIDATES
+# matches (guides in physical order), so a word found in every guide costs
+# the same as a rare one; the weights put title matches first.
+PG_CANDIDATES = 1000
+PG_DOCUMENT = """
+    setweight(to_tsvector('english', coalesce(NEW.live_title, '')), 'A') ||
+    setweight(to_tsvector('english', coalesce(NEW.live_summary, '')), 'B') ||
+    setweight(to_tsvector('english', coalesce(NEW.live_text, '')), 'C')"""
+PG_SEARCH_SETUP = [
+    "ALTER TABLE articles_article ADD COLUMN IF NOT EXISTS search_document tsvector",
+    f"""CREATE OR REPLACE FUNCTION article_search_document() RETURNS trigger AS $$
+        BEGIN NEW.search_document := {PG_DOCUMENT}; RETURN NEW; END
+        $$ LANGUAGE plpgsql""",
+    "DROP TRIGGER IF EXISTS article_search_document ON articles_article",
+    """CREATE TRIGGER article_search_document
+        BEFORE INSERT OR UPDATE OF live_title, live_summary, live_text ON articles_article
+        FOR EACH ROW EXECUTE FUNCTION article_search_document()""",
+    "UPDATE articles_article SET live_title = live_title",
+    "DROP INDEX IF EXISTS article_search_gin",
+    "CREATE INDEX article_search_gin ON articles_article USING gin (search_document)",
+]
+PG_SEARCH_TEARDOWN = [
+    "DROP TRIGGER IF EXISTS article_search_document ON articles_article",
+    "DROP FUNCTION IF EXISTS article_search_document()",
+    "DROP INDEX IF EXISTS article_search_gin",
+    "ALTER TABLE articles_article DROP COLUMN IF EXISTS search_document",
 ]
 
 
@@ -139,26 +170,28 @@ def _search_sqlite(words: list[str], limit: int) -> list[Hit]:
 
 
 def _search_postgresql(words: list[str], limit: int) -> list[Hit]:
-    query = SearchQuery(" ".join(words), search_type="plain", config="english")
-    results = (
-        Article.objects.published()
-        .annotate(document=search_vector())
-        .filter(document=query)
-        .annotate(
-            rank=SearchRank(search_vector(), query),
-            snippet=SearchHeadline(
-                "live_text",
-                query,
-                config="english",
-                start_sel=_START,
-                stop_sel=_STOP,
-                max_words=35,
-                min_words=15,
-                max_fragments=2,
-                fragment_delimiter=" … ",
-            ),
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """WITH q AS (SELECT plainto_tsquery('english', %s) AS query),
+                candidates AS (
+                    SELECT a.id, a.search_document FROM articles_article a, q
+                    WHERE a.live_version IS NOT NULL AND a.search_document @@ q.query
+                    LIMIT %s)
+               SELECT c.id FROM candidates c, q
+               ORDER BY ts_rank('{0.2, 0.4, 0.6, 1.0}', c.search_document, q.query) DESC, c.id
+               LIMIT %s""",
+            [" ".join(words), PG_CANDIDATES, limit],
         )
-        .only("slug", "live_title", "live_summary")
-        .order_by("-rank", "pk")[:limit]
-    )
-    return [Hit(article, _highlight(article.snippet)) for article in results]
+        ranked = [pk for (pk,) in cursor.fetchall()]
+    if not ranked:
+        return []
+    query = SearchQuery(" ".join(words), search_type="plain", config="english")
+    # Snippets only for the page of results, from the start of each text.
+    found = Article.objects.published().filter(pk__in=ranked).annotate(
+        snippet=SearchHeadline(
+            Left("live_text", 4000), query, config="english", start_sel=_START,
+            stop_sel=_STOP, max_words=35, min_words=15, max_fragments=2,
+            fragment_delimiter=" … ",
+        )
+    ).only("slug", "live_title", "live_summary").in_bulk()  # fmt: skip
+    return [Hit(found[pk], _highlight(found[pk].snippet)) for pk in ranked if pk in found]
