@@ -116,8 +116,25 @@ def test_head_gets_no_body():
     assert request(app, "/articles/a/", method="HEAD") == ("200 OK", b"")
 
 
+@pytest.fixture
+def keep_test_connection():
+    """The real WSGI handler closes database connections after each request;
+    the test's connection holds its transaction, so keep it open, as
+    Django's own test client does."""
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
+
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
 @pytest.mark.django_db
-def test_the_real_stack_serves_a_guide_twice_with_one_render(django_assert_num_queries):
+def test_the_real_stack_serves_a_guide_twice_with_one_render(
+    django_assert_num_queries, keep_test_connection
+):
     from healthsite.wsgi import application
 
     article = make_article(body="Served from memory.")
