@@ -253,16 +253,8 @@ def approve(
             _("You wrote part of this change, so another clinician must approve it.")
         )
     now = timezone.now()
-    review = Review.objects.create(
-        article=article,
-        revision=latest,
-        content_hash=latest.content_hash,
-        reviewer=reviewer,
-        decision=Review.Decision.APPROVED,
-        comment=comment,
-        public_note=article.correction_note,
-        created_at=now,
-    )
+    review = _record_review(article, latest, reviewer, Review.Decision.APPROVED, comment,
+                            public_note=article.correction_note, created_at=now)  # fmt: skip
     article.live_version = latest.number
     article.sync_live_copy()
     article.approved_revision_number = latest.number
@@ -279,6 +271,15 @@ def approve(
     return review
 
 
+def _record_review(article: Article, revision: Revision, reviewer: User, decision: str,
+                   comment: str, **extra: object) -> Review:  # fmt: skip
+    """A clinician's decision on exactly this version: its id and its hash."""
+    return Review.objects.create(
+        article=article, revision=revision, content_hash=revision.content_hash,
+        reviewer=reviewer, decision=decision, comment=comment, **extra,
+    )  # fmt: skip
+
+
 @transaction.atomic
 def request_changes(*, article: Article, reviewer: User, comment: str) -> Review:
     """Send the version under review back to the editors with a comment."""
@@ -290,15 +291,8 @@ def request_changes(*, article: Article, reviewer: User, comment: str) -> Review
     _require_state(article, {Status.IN_REVIEW}, _("sent back for changes"))
     if not comment.strip():
         raise WorkflowError(_("Say what needs to change: a comment is required."))
-    latest = latest_revision(article)
-    review = Review.objects.create(
-        article=article,
-        revision=latest,
-        content_hash=latest.content_hash,
-        reviewer=reviewer,
-        decision=Review.Decision.CHANGES_REQUESTED,
-        comment=comment.strip(),
-    )
+    review = _record_review(article, latest_revision(article), reviewer,
+                            Review.Decision.CHANGES_REQUESTED, comment.strip())  # fmt: skip
     article.status = Status.CHANGES_REQUESTED
     _save(article, reviewer)
     return review
