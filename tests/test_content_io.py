@@ -4,6 +4,7 @@ backup and restore. None of it may lose data or bypass clinical review."""
 from __future__ import annotations
 
 import json
+import re
 from io import StringIO
 from pathlib import Path
 
@@ -156,7 +157,9 @@ DUMP_ARGS = [
 def _dump() -> list[dict]:
     out = StringIO()
     call_command("dumpdata", *DUMP_ARGS, stdout=out)
-    return json.loads(out.getvalue())
+    # Django's JSON keeps milliseconds: a time with under 1 ms of fraction is
+    # written "…:33.000Z" and, once restored, "…:33Z". The same instant.
+    return json.loads(re.sub(r'(T\d\d:\d\d:\d\d)\.000Z"', r'\1Z"', out.getvalue()))
 
 
 def _content() -> None:
