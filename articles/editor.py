@@ -30,7 +30,6 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from markdownx.views import MarkdownifyView
-from PIL import Image, ImageOps, UnidentifiedImageError
 
 View = Callable[..., HttpResponse]
 
@@ -87,6 +86,10 @@ def _mb(cap: int) -> dict[str, str]:
 def _clean_image(data: bytes) -> tuple[bytes, str]:
     """Decode, check and re-encode ``data``; return the new bytes and the
     extension of the detected format."""
+    # Imported here, not at the top: only an upload needs Pillow, and every
+    # web worker would otherwise pay for importing it at start-up.
+    from PIL import Image, ImageOps, UnidentifiedImageError
+
     not_an_image = _("The file is not a JPEG, PNG or WebP image.")
     try:
         with warnings.catch_warnings():

@@ -7,8 +7,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-import textstat
-
 from articles.rendering import plain_text, render
 
 LONG_SENTENCE_WORDS = 25
@@ -30,6 +28,10 @@ def sentences(text: str) -> list[str]:
 
 
 def assess(markdown_text: str) -> Readability:
+    # Only the review panel needs textstat; importing it lazily keeps it out
+    # of every public worker's start-up.
+    import textstat
+
     text = plain_text(render(markdown_text).html, blocks_on_lines=True)
     long_ones = [s for s in sentences(text) if len(s.split()) > LONG_SENTENCE_WORDS]
     return Readability(

@@ -13,13 +13,18 @@ application = PublicPageCacheApp(get_wsgi_application())
 
 
 def _warm_up() -> None:
-    """Import every view and compile the public templates now, in gunicorn's
-    master (preload_app), so forked workers do not each pay for it on their
-    first request."""
+    """Import every view, compile the public templates and build the URL
+    reversal tables now, in gunicorn's master (preload_app), so forked
+    workers do not each pay for it on their first request. Nothing here
+    touches the database: a connection must never be shared across fork."""
     from django.template.loader import get_template
-    from django.urls import get_resolver
+    from django.urls import reverse
 
-    get_resolver().url_patterns  # noqa: B018 - importing the URLconf is the point
+    from articles.cache import release
+
+    reverse("articles:detail", kwargs={"slug": "warm-up"})
+    reverse("feed")
+    release()
     for name in ("articles/article_detail.html", "articles/article_list.html",
                  "articles/topic_detail.html", "articles/topic_list.html",
                  "articles/search.html", "404.html", "500.html"):  # fmt: skip
