@@ -110,6 +110,9 @@ def rendered_page(validator: str, build: Callable[[], HttpResponse]) -> HttpResp
     page's live data). A publish clears the first tier for every page, but
     here only the pages whose data changed miss, so the rest come back after
     one cheap query instead of a full render."""
+    if settings.PAGE_CACHE_SECONDS <= 0:
+        # DJANGO_PAGE_CACHE_SECONDS=0 promises no cached pages at all.
+        return build()
     key = "render:" + hashlib.sha256(f"{release()}|{validator}".encode()).hexdigest()
     try:
         epoch = cache.get(RENDER_EPOCH_KEY)

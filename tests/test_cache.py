@@ -279,6 +279,21 @@ def test_a_page_cache_miss_reuses_a_rendered_page_whose_data_did_not_change(
     assert "Original text." in response.content.decode()
 
 
+def test_a_page_cache_lifetime_of_zero_renders_every_request_afresh(
+    client, settings, django_assert_num_queries
+):
+    """DJANGO_PAGE_CACHE_SECONDS=0 turns off the rendered-page tier too: the
+    second request runs the whole page's queries and sees a changed text."""
+    settings.PAGE_CACHE_SECONDS = 0
+    article = make_article(body="Original text.")
+    client.get(article.get_absolute_url())
+    # The page's validators stay the same, so only a render can show this.
+    Article.objects.filter(pk=article.pk).update(live_body_html="<p>Changed with no cache</p>")
+    with django_assert_num_queries(4):
+        response = client.get(article.get_absolute_url())
+    assert "Changed with no cache" in response.content.decode()
+
+
 def test_a_reviewers_new_name_reaches_every_rendered_page(
     client, django_capture_on_commit_callbacks
 ):
