@@ -2,7 +2,8 @@
 
 Reads DJANGO_BIND (default 127.0.0.1:8000), DJANGO_WORKERS (default
 2 x CPU cores + 1), DJANGO_WORKER_TIMEOUT (default 30 seconds) and
-DJANGO_FORWARDED_ALLOW_IPS (default 127.0.0.1). All logs, one JSON object
+DJANGO_FORWARDED_ALLOW_IPS (default 127.0.0.1), and gives
+DJANGO_DB_STATEMENT_TIMEOUT a default 5 seconds under the worker timeout. All logs, one JSON object
 per line and one line per request, go to stdout.
 """
 
@@ -15,6 +16,9 @@ workers = int(os.environ.get("DJANGO_WORKERS") or multiprocessing.cpu_count() * 
 worker_class = "sync"
 timeout = int(os.environ.get("DJANGO_WORKER_TIMEOUT") or 30)
 graceful_timeout = timeout
+# PostgreSQL cancels a query a little before gunicorn would kill its worker
+# (settings.py reads this; commands run without it).
+os.environ.setdefault("DJANGO_DB_STATEMENT_TIMEOUT", str(max(1, timeout - 5)))
 # Import Django once in the master and fork the workers from it: faster
 # start-up, less memory, and a broken configuration fails before any worker runs.
 preload_app = True

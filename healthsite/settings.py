@@ -126,6 +126,15 @@ if env_bool("DJANGO_DB_SERVER_SIDE_BINDING") and DATABASES["default"]["ENGINE"].
     # psycopg binds parameters in Python by default; for bulk loads of long
     # texts, binding on the server is many times faster.
     DATABASES["default"].setdefault("OPTIONS", {})["server_side_binding"] = True
+# gunicorn.conf.py sets this for web workers, a little under the worker
+# timeout: PostgreSQL then cancels a runaway query itself. Otherwise gunicorn
+# kills the worker and the query goes on running in the server, holding a
+# connection and its locks. Commands (imports, migrations) have no limit.
+DB_STATEMENT_TIMEOUT = env_int("DJANGO_DB_STATEMENT_TIMEOUT", 0)
+if DB_STATEMENT_TIMEOUT > 0 and DATABASES["default"]["ENGINE"].endswith("postgresql"):
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = (
+        f"-c statement_timeout={DB_STATEMENT_TIMEOUT * 1000}"
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = os.environ.get("REDIS_URL", "")

@@ -148,6 +148,55 @@ def test_database_url_selects_postgresql_with_psycopg_3_and_health_checks():
     assert result.stdout.strip().splitlines()[-1] == "django.db.backends.postgresql True 3"
 
 
+def test_a_statement_timeout_is_passed_to_postgresql_in_milliseconds():
+    """DJANGO_DB_STATEMENT_TIMEOUT becomes PostgreSQL's statement_timeout;
+    without it there is no limit, and SQLite ignores it."""
+    code = "from django.conf import settings; print(settings.DATABASES['default'].get('OPTIONS'))"
+    postgres = "postgres://postgres@127.0.0.1:5432/x"
+    limited = _run_with_django(code, DATABASE_URL=postgres, DJANGO_DB_STATEMENT_TIMEOUT="7")
+    unlimited = _run_with_django(code, DATABASE_URL=postgres)
+    sqlite = _run_with_django(code, DATABASE_URL="sqlite:///x.db", DJANGO_DB_STATEMENT_TIMEOUT="7")
+    assert limited.stdout.strip().splitlines()[-1] == "{'options': '-c statement_timeout=7000'}"
+    assert unlimited.stdout.strip().splitlines()[-1] in ("None", "{}")
+    assert "statement_timeout" not in sqlite.stdout
+
+
+def test_postgresql_cancels_a_query_that_outlives_the_statement_timeout():
+    """The option really reaches the server: a two-second query is cancelled
+    after one. Uses the PostgreSQL leg's server (the default one otherwise)."""
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith(("postgres://", "postgresql://")):
+        url = "postgres://postgres@127.0.0.1:5432/"
+    # The server's own maintenance database: the leg's may not exist yet.
+    url = url.rsplit("/", 1)[0] + "/postgres"
+    result = _run_with_django(
+        "from django.db import connection\n"
+        "with connection.cursor() as cursor:\n"
+        "    cursor.execute('SHOW statement_timeout'); print(cursor.fetchone()[0])\n"
+        "    cursor.execute('SELECT pg_sleep(2)')",
+        DATABASE_URL=url,
+        DJANGO_DB_STATEMENT_TIMEOUT="1",
+    )
+    assert result.stdout.strip().splitlines()[-1] == "1s"
+    assert "canceling statement due to statement timeout" in result.stderr
+
+
+@pytest.mark.parametrize(("given", "expected"), [({}, "25"), ({"DJANGO_WORKER_TIMEOUT": "60"}, "55"),
+                                                 ({"DJANGO_DB_STATEMENT_TIMEOUT": "3"}, "3")])  # fmt: skip
+def test_gunicorn_gives_web_workers_a_statement_timeout_under_the_worker_timeout(given, expected):
+    """Unless it is set, gunicorn.conf.py makes PostgreSQL cancel a query 5
+    seconds before gunicorn would kill the worker running it."""
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
+    code = (
+        "import os, runpy; runpy.run_path('healthsite/gunicorn.conf.py');"
+        "print(os.environ['DJANGO_DB_STATEMENT_TIMEOUT'])"
+    )
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env={**clean, **given},
+                            capture_output=True, text=True, check=False)  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == expected
+
+
 def test_the_readme_documents_every_environment_variable_the_code_reads():
     """Each variable read by settings.py or gunicorn.conf.py has a row in the
     README's "Running in production" table."""
