@@ -6,8 +6,10 @@ For each database size it builds (or reuses) a database with generated
 guides, starts gunicorn with production settings, saves every page's HTML as
 a static file served by whitenoise under the same gunicorn settings (the
 "ceiling"), and drives both with wrk, interleaving target and ceiling over
-several rounds. It then measures worker RSS, cold start, the cache-miss path
-and how soon a publish is visible, and writes bench/RESULTS.md.
+several rounds. The article page on a cache miss is measured against the
+issue's "naive Django" reference (bench/naive.py: Markdown rendered per
+request, no cache), also side by side. It then measures worker RSS, cold
+start and how soon a publish is visible, and writes bench/RESULTS.md.
 
     .venv/bin/python bench/run.py --size 1000                   # SQLite
     .venv/bin/python bench/run.py --size 100000 --db postgres
@@ -57,8 +59,21 @@ PAGES = {
     "feed": "/feed/",
 }
 # Any query parameter other than page/q/p bypasses the page cache, so this is
-# the full render path that a reader gets just after a publish.
-MISS = "/articles/diazepam-for-sleep/?bench-miss=1"
+# what every unchanged guide costs just after a publish elsewhere: the page's
+# validators are read from the database and the page rendered under them is
+# reused. The guide that was itself just published is rendered in full, as
+# on the server with every cache tier off ("no cache"). Each is measured for
+# the seed guide (about 500 words) and a generated one (about 1,700 words).
+MISS_GUIDES = {"seed guide": "diazepam-for-sleep", "generated guide": "generated-000000"}
+MISS_RUNS = {
+    f"{kind}, {guide}": (server, f"/articles/{slug}/{query}")
+    for guide, slug in MISS_GUIDES.items()
+    for kind, server, query in [
+        ("page-cache miss", "target", "?bench-miss=1"),
+        ("no cache", "uncached", ""),
+        ("naive Django", "naive", ""),
+    ]
+}
 CEILING_TARGETS = {"article", "home", "list", "topic"}
 
 
@@ -275,16 +290,21 @@ def list_page(size: int) -> int:
     return min(20, -(-(size + 2) // 50))
 
 
-def measure(target: Server, ceiling: Server, size: int,
+def measure(servers: dict[str, Server], size: int,
             args: argparse.Namespace) -> dict[str, list[dict]]:  # fmt: skip
-    """wrk over every page, target and ceiling interleaved, round after round."""
+    """wrk over every page, target and ceiling interleaved, then the cache-miss
+    paths and the naive reference interleaved, round after round."""
     pages = {name: path.format(list_page=list_page(size)) for name, path in PAGES.items()}
     runs: dict[str, list[dict]] = {}
+    target, ceiling = servers["target"], servers["ceiling"]
     for round_ in range(args.rounds):
-        for name, path in [*pages.items(), ("article (cache miss)", MISS)]:
+        for name, path in pages.items():
             runs.setdefault(name, []).append(wrk(target.url + path, args))
             if name in CEILING_TARGETS:
                 runs.setdefault(f"ceiling:{name}", []).append(wrk(f"{ceiling.url}/{name}/", args))
+            print(f"  round {round_ + 1}: {name}", flush=True)
+        for name, (server, path) in MISS_RUNS.items():
+            runs.setdefault(name, []).append(wrk(servers[server].url + path, args))
             print(f"  round {round_ + 1}: {name}", flush=True)
     return runs
 
@@ -297,18 +317,23 @@ def run(size: int, args: argparse.Namespace) -> None:
     manage(env, "collectstatic", "--noinput", "--verbosity", "0")
     shutil.rmtree(env["DJANGO_CACHE_DIR"], ignore_errors=True)
 
-    servers: list[Server] = []
+    servers: dict[str, Server] = {}
     try:
-        target = Server(f"target-{args.db}-{size}", env, args.workers)
-        servers.append(target)
+        target = servers["target"] = Server(f"target-{args.db}-{size}", env, args.workers)
         cold_start = target.wait(PAGES["article"])
-        ceiling = start_ceiling(target, env, size, args.workers)
-        servers.append(ceiling)
-        runs = measure(target, ceiling, size, args)
+        servers["ceiling"] = start_ceiling(target, env, size, args.workers)
+        uncached = {**env, "DJANGO_PAGE_CACHE_SECONDS": "0",
+                    "DJANGO_CACHE_DIR": env["DJANGO_CACHE_DIR"] + "-uncached"}  # fmt: skip
+        servers["uncached"] = Server("uncached", uncached, args.workers)
+        naive = {**env, "DJANGO_SETTINGS_MODULE": "bench.naive_settings"}
+        servers["naive"] = Server("naive", naive, args.workers, app="bench.naive:application")
+        for name in ("uncached", "naive"):
+            servers[name].wait(PAGES["article"])
+        runs = measure(servers, size, args)
         rss = target.worker_rss_mib()
         visible = publish_visible_after(target, env)
     finally:
-        for server in servers:
+        for server in servers.values():
             server.stop()
 
     medians = {
@@ -382,6 +407,17 @@ def write_report() -> None:
             )  # fmt: skip
             lines.append(f"| {name} | {m['rps']:,.0f} | {m['p50']:.2f} | {m['p95']:.2f} | "
                          f"{m['p99']:.2f} | {ceiling_cells} |")  # fmt: skip
+        if any(name.startswith("naive Django") for name in pages):
+            lines += ["", "The article page on a cache miss, against naive Django alongside:", ""]
+        for guide in MISS_GUIDES:
+            naive = pages.get(f"naive Django, {guide}")
+            lines += [
+                f"- {kind}, {guide}: {pages[f'{kind}, {guide}']['rps']:,.0f} req/s, "
+                f"{pages[f'{kind}, {guide}']['rps'] / naive['rps']:.2f}× naive Django "
+                f"({naive['rps']:,.0f} req/s)"
+                for kind in ("page-cache miss", "no cache")
+                if naive
+            ]
         lines += [
             "",
             f"- Worker RSS after the load: {', '.join(f'{x} MiB' for x in r['worker_rss_mib'])}",
