@@ -3,8 +3,8 @@
 Reads DJANGO_BIND (default 127.0.0.1:8000), DJANGO_WORKERS (default
 2 x CPU cores + 1), DJANGO_WORKER_TIMEOUT (default 30 seconds) and
 DJANGO_FORWARDED_ALLOW_IPS (default 127.0.0.1), and gives
-DJANGO_DB_STATEMENT_TIMEOUT a default 5 seconds under the worker timeout. All logs, one JSON object
-per line and one line per request, go to stdout.
+DJANGO_DB_STATEMENT_TIMEOUT a default 5 seconds under the worker timeout.
+All logs, one JSON object per line and one line per request, go to stdout.
 """
 
 import multiprocessing
