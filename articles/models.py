@@ -49,11 +49,16 @@ def content_hash(title: str, summary: str, body: str) -> str:
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
+# What the public may see: articles with an approved live version. Only
+# published() and the partial indexes that serve it use this.
+PUBLISHED = models.Q(live_version__isnull=False)
+
+
 class ArticleQuerySet(models.QuerySet):
     def published(self) -> ArticleQuerySet:
         """The only definition of what the public may see: articles with an
         approved live version."""
-        return self.filter(live_version__isnull=False)
+        return self.filter(PUBLISHED)
 
     def review_overdue(self, today: date | None = None) -> ArticleQuerySet:
         today = today or timezone.localdate()
@@ -271,9 +276,17 @@ class Article(models.Model):
             models.Index(fields=["-live_updated_at"], name="article_live_updated_idx"),
             models.Index(fields=["status", "submitted_at"], name="article_status_sub_idx"),
             models.Index(fields=["next_review_due"], name="article_review_due_idx"),
-            # The public list, the feed and the sitemap.
-            models.Index(fields=["live_version", "live_title"], name="article_live_list_idx"),
-            models.Index(fields=["live_version", "-published_at"], name="article_live_pub_idx"),
+            # The public list and the feed read the first rows of these in
+            # order, and counting published guides reads one of them instead
+            # of the table, whose rows are long (SQLite follows each row's
+            # overflow pages to reach a column after the texts). Partial, so
+            # they hold published guides only: the condition is published().
+            models.Index(
+                fields=["live_title", "id"], condition=PUBLISHED, name="article_public_title_idx"
+            ),
+            models.Index(
+                fields=["-published_at", "-id"], condition=PUBLISHED, name="article_public_pub_idx"
+            ),
             # Last-Modified of the public lists: the newest change to any article.
             models.Index(fields=["-updated_at"], name="article_updated_idx"),
         ]
@@ -520,17 +533,14 @@ class TopicQuerySet(models.QuerySet):
     def with_guides(self) -> TopicQuerySet:
         """Topics with at least one published guide, annotated with
         ``guide_count`` (published guides only)."""
-        published = (
-            Article.objects.published()
-            .filter(topics=models.OuterRef("pk"))
-            .order_by()
-            .values("topics")
-            .annotate(n=models.Count("pk"))
-            .values("n")
+        published = Article.objects.published().filter(topics=models.OuterRef("pk")).order_by()
+        count = published.values("topics").annotate(n=models.Count("pk")).values("n")
+        # EXISTS stops at a topic's first published guide; filtering on the
+        # count would count every guide of every topic on each list and
+        # sitemap query.
+        return self.filter(models.Exists(published)).annotate(
+            guide_count=models.Subquery(count, output_field=models.IntegerField())
         )
-        return self.annotate(
-            guide_count=models.Subquery(published, output_field=models.IntegerField())
-        ).filter(guide_count__gt=0)
 
 
 class TopicManager(models.Manager.from_queryset(TopicQuerySet)):

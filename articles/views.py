@@ -13,7 +13,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.core.paginator import Paginator
-from django.db.models import Count, IntegerField, Max, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, IntegerField, Max, OuterRef, QuerySet, Subquery
 from django.http import (
     Http404,
     HttpRequest,
@@ -76,11 +76,33 @@ def _site_state() -> tuple[int, datetime | None]:
     """(published count, newest article change). Every step that changes
     what the public sees (approve, archive) saves the article, so the newest
     ``updated_at`` over all articles only moves forward; unlike the newest
-    published one, it also moves when a guide is archived."""
-    state = Article.objects.aggregate(
-        n=Count("pk", filter=Q(live_version__isnull=False)), changed=Max("updated_at")
-    )
-    return state["n"], state["changed"]
+    published one, it also moves when a guide is archived.
+
+    One statement of two parts that each read an index (a partial index of
+    the published guides, the ``updated_at`` index). An aggregate over the
+    table reads every row instead: about a second at 100,000 guides on
+    SQLite, on every page-cache miss of the list pages."""
+    from django.db import connection
+
+    if connection.alias not in _SITE_STATE_SQL:
+        published = Article.objects.published().order_by().values("pk")
+        newest = Article.objects.order_by("-updated_at").values("updated_at")[:1]
+        (count_sql, count_params), (newest_sql, newest_params) = (
+            query.query.get_compiler(connection.alias).as_sql() for query in (published, newest)
+        )
+        _SITE_STATE_SQL[connection.alias] = (
+            # Both parts are SQL compiled by the ORM, with their parameters apart.
+            f"SELECT (SELECT COUNT(*) FROM ({count_sql}) published), ({newest_sql})",  # noqa: S608
+            (*count_params, *newest_params),
+        )
+    sql, params = _SITE_STATE_SQL[connection.alias]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        count, changed = cursor.fetchone()
+    return count, _as_datetime(changed)
+
+
+_SITE_STATE_SQL: dict[str, tuple[str, tuple]] = {}
 
 
 def _stamp(*values: object) -> str:
@@ -143,10 +165,12 @@ class _CompiledQuery:
 
 
 def _as_datetime(value: Any) -> Any:
-    # SQLite hands back text for timestamps when the ORM's converters are bypassed.
+    # With the ORM's converters bypassed, SQLite hands back timestamps as text
+    # or as naive datetimes (by the column's declared type), both in UTC.
     if isinstance(value, str) and len(value) >= 19 and value[4] == "-" and value[10] in " T":
-        parsed = datetime.fromisoformat(value)
-        return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+        value = datetime.fromisoformat(value)
+    if isinstance(value, datetime) and value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
     return value
 
 
