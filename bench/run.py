@@ -237,7 +237,11 @@ def wrk(url: str, args: argparse.Namespace) -> dict[str, float]:
     ).stdout  # fmt: skip
     line = next(x for x in out.splitlines() if x.startswith("{"))
     result = json.loads(line)
-    if result["errors"] or result["non2xx"]:
+    # Every answer must be a 2xx. A sync worker closes the connection after
+    # each response, so wrk opens tens of thousands of connections a run and
+    # the odd one can fail on the client side; a few in ten thousand are
+    # recorded and reported, more stop the benchmark.
+    if result["non2xx"] or result["errors"] * 10_000 > result["requests"] * 3:
         sys.exit(f"wrk saw errors or non-2xx answers for {url}: {result}")
     result["rps"] = result["requests"] / (result["duration_us"] / 1e6)
     return result
@@ -341,12 +345,18 @@ def run(size: int, args: argparse.Namespace) -> None:
                for key in ("rps", "p50", "p95", "p99")}
         for name, results in runs.items()
     }  # fmt: skip
+    socket_errors = {
+        kind: sum(r.get(kind, 0) for results in runs.values() for r in results)
+        for kind in ("connect", "read", "write", "timeout")
+    }
+    requests = sum(r["requests"] for results in runs.values() for r in results)
     record = {
         "db": args.db, "size": size, "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "rounds": args.rounds, "duration": args.duration, "connections": args.connections,
         "workers": args.workers, "build_seconds": round(build_seconds, 1),
         "cold_start_s": round(cold_start, 3), "worker_rss_mib": [round(x, 1) for x in rss],
         "publish_visible_s": round(visible, 3), "pages": medians,
+        "requests": requests, "socket_errors": socket_errors,
         "command": " ".join([".venv/bin/python", "bench/run.py", *sys.argv[1:]]),
     }  # fmt: skip
     (WORK / f"result-{args.db}-{size}.json").write_text(json.dumps(record, indent=1))
@@ -424,8 +434,13 @@ def write_report() -> None:
             f"- Cold start to the first 200: {r['cold_start_s']} s",
             f"- A publish through the workflow, in another process, was served by every one of"
             f" 20 consecutive requests {r['publish_visible_s']} s after its commit",
-            f"- Database build: {r['build_seconds']} s (0 when reused)", "",
+            f"- Database build: {r['build_seconds']} s (0 when reused)",
         ]  # fmt: skip
+        if "socket_errors" in r:
+            errors = ", ".join(f"{n} {kind}" for kind, n in r["socket_errors"].items() if n)
+            lines.append(f"- wrk socket errors: {errors or 'none'} in {r['requests']:,} requests"
+                         " (no answer was other than 2xx)")  # fmt: skip
+        lines.append("")
     by_db: dict[str, dict[int, dict]] = {}
     for r in records:
         by_db.setdefault(r["db"], {})[r["size"]] = r
