@@ -275,6 +275,19 @@ def publish_visible_after(target: Server, env: dict[str, str]) -> float:
         time.sleep(0.01)
 
 
+def first_requests(target: Server, size: int) -> dict[str, float]:
+    """Milliseconds for the first request of each page after a publish: a
+    page-cache miss everywhere, and a full render wherever the published
+    guide appears. The warm figures cannot show this cost."""
+    timings = {}
+    for name, path in PAGES.items():
+        start = time.monotonic()
+        status, _ = get(target.url + path.format(list_page=list_page(size)))
+        assert status == 200, (name, status)
+        timings[name] = round((time.monotonic() - start) * 1000, 1)
+    return timings
+
+
 def start_ceiling(target: Server, env: dict[str, str], size: int, workers: int) -> Server:
     """Save each compared page's HTML and serve it as a static file."""
     ceiling_dir = WORK / "ceiling"
@@ -336,6 +349,7 @@ def run(size: int, args: argparse.Namespace) -> None:
         runs = measure(servers, size, args)
         rss = target.worker_rss_mib()
         visible = publish_visible_after(target, env)
+        after_publish = first_requests(target, size)
     finally:
         for server in servers.values():
             server.stop()
@@ -357,6 +371,7 @@ def run(size: int, args: argparse.Namespace) -> None:
         "cold_start_s": round(cold_start, 3), "worker_rss_mib": [round(x, 1) for x in rss],
         "publish_visible_s": round(visible, 3), "pages": medians,
         "requests": requests, "socket_errors": socket_errors,
+        "first_request_after_publish_ms": after_publish,
         "command": " ".join([".venv/bin/python", "bench/run.py", *sys.argv[1:]]),
     }  # fmt: skip
     (WORK / f"result-{args.db}-{size}.json").write_text(json.dumps(record, indent=1))
@@ -436,6 +451,9 @@ def write_report() -> None:
             f" 20 consecutive requests {r['publish_visible_s']} s after its commit",
             f"- Database build: {r['build_seconds']} s (0 when reused)",
         ]  # fmt: skip
+        if "first_request_after_publish_ms" in r:
+            firsts = ", ".join(f"{k} {v:g}" for k, v in r["first_request_after_publish_ms"].items())
+            lines.append(f"- First request of each page just after that publish, in ms: {firsts}")
         if "socket_errors" in r:
             errors = ", ".join(f"{n} {kind}" for kind, n in r["socket_errors"].items() if n)
             lines.append(f"- wrk socket errors: {errors or 'none'} in {r['requests']:,} requests"
