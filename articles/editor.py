@@ -29,7 +29,6 @@ from django.core.files.storage import default_storage
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
-from markdownx.views import MarkdownifyView
 
 View = Callable[..., HttpResponse]
 
@@ -145,5 +144,13 @@ def _upload(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"image_code": f"![]({default_storage.url(saved)})"})
 
 
-markdownify = _staff_with_perm("articles.change_article", MarkdownifyView.as_view())
+def _markdownify(request: HttpRequest) -> HttpResponse:
+    # markdownx's views import Pillow; only editors need them, so public
+    # workers do not load them at start-up.
+    from markdownx.views import MarkdownifyView
+
+    return MarkdownifyView.as_view()(request)
+
+
+markdownify = _staff_with_perm("articles.change_article", _markdownify)
 upload = _staff_with_perm("articles.change_article", _upload)
