@@ -142,3 +142,12 @@ def test_public_queries_read_a_partial_index_of_published_guides(page, index):
     plan = _plan(queries[page])
     assert index in plan
     assert "TEMP B-TREE" not in plan  # SQLite sorting the rows itself
+
+
+def test_the_migrations_match_the_models():
+    """A model change without its migration fails here, not at deploy time."""
+    import io
+
+    from django.core.management import call_command
+
+    call_command("makemigrations", "--check", "--dry-run", stdout=io.StringIO())
