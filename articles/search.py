@@ -7,9 +7,9 @@ One interface, :func:`search`, with two engines behind it:
   article table's ``live_*`` columns by triggers, so the index changes in the
   same transaction as the live copy (approval, archive). Ranked by ``bm25``
   with the title weighted above the summary above the body.
-* **PostgreSQL**: a weighted ``SearchVector`` over the same three columns,
-  with a GIN index on exactly that expression (migration 0004), ranked by
-  ``ts_rank``.
+* **PostgreSQL**: a weighted ``tsvector`` of the same three columns, stored
+  in ``search_document`` by a trigger and indexed with GIN (migration 0008),
+  ranked by ``ts_rank`` over a bounded set of candidates.
 
 Only ``live_title``, ``live_summary`` and ``live_text`` are indexed; the
 working copy never is. Results always come from
@@ -21,11 +21,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from django.contrib.postgres.search import (
-    SearchHeadline,
-    SearchQuery,
-    SearchVector,
-)
+from django.contrib.postgres.search import SearchHeadline, SearchQuery
 from django.db import connection
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models.functions import Left
@@ -99,15 +95,6 @@ PG_SEARCH_TEARDOWN = [
     "DROP INDEX IF EXISTS article_search_gin",
     "ALTER TABLE articles_article DROP COLUMN IF EXISTS search_document",
 ]
-
-
-def search_vector() -> SearchVector:
-    """The PostgreSQL document; the GIN index is built on this expression."""
-    return (
-        SearchVector("live_title", weight="A", config="english")
-        + SearchVector("live_summary", weight="B", config="english")
-        + SearchVector("live_text", weight="C", config="english")
-    )
 
 
 def ensure_sqlite_index(db: BaseDatabaseWrapper, *, rebuild: bool = False) -> None:

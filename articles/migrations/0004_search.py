@@ -5,11 +5,22 @@ PostgreSQL: a GIN index on the weighted SearchVector that search() queries.
 """
 
 from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVector
 from django.db import migrations
 
-from articles.search import FTS_TABLE, ensure_sqlite_index, search_vector
+from articles.search import FTS_TABLE, ensure_sqlite_index
 
 GIN_NAME = "article_search_gin"
+
+
+def search_vector() -> SearchVector:
+    """The document as this migration indexed it; 0008 replaced the index
+    with a stored, trigger-kept column."""
+    return (
+        SearchVector("live_title", weight="A", config="english")
+        + SearchVector("live_summary", weight="B", config="english")
+        + SearchVector("live_text", weight="C", config="english")
+    )
 
 
 def forwards(apps, schema_editor):
