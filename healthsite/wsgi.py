@@ -22,8 +22,8 @@ def _warm_up() -> None:
 
     from articles.cache import release
 
+    # Fills the root's reversal tables and the articles namespace's.
     reverse("articles:detail", kwargs={"slug": "warm-up"})
-    reverse("feed")
     release()
     for name in ("articles/article_detail.html", "articles/article_list.html",
                  "articles/topic_detail.html", "articles/topic_list.html",
