@@ -120,9 +120,8 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
-if env_bool("DJANGO_DB_SERVER_SIDE_BINDING") and DATABASES["default"]["ENGINE"].endswith(
-    "postgresql"
-):
+_POSTGRESQL = DATABASES["default"]["ENGINE"].endswith("postgresql")
+if _POSTGRESQL and env_bool("DJANGO_DB_SERVER_SIDE_BINDING"):
     # psycopg binds parameters in Python by default; for bulk loads of long
     # texts, binding on the server is many times faster.
     DATABASES["default"].setdefault("OPTIONS", {})["server_side_binding"] = True
@@ -131,7 +130,7 @@ if env_bool("DJANGO_DB_SERVER_SIDE_BINDING") and DATABASES["default"]["ENGINE"].
 # kills the worker and the query goes on running in the server, holding a
 # connection and its locks. Commands (imports, migrations) have no limit.
 DB_STATEMENT_TIMEOUT = env_int("DJANGO_DB_STATEMENT_TIMEOUT", 0)
-if DB_STATEMENT_TIMEOUT > 0 and DATABASES["default"]["ENGINE"].endswith("postgresql"):
+if _POSTGRESQL and DB_STATEMENT_TIMEOUT > 0:
     DATABASES["default"].setdefault("OPTIONS", {})["options"] = (
         f"-c statement_timeout={DB_STATEMENT_TIMEOUT * 1000}"
     )

@@ -164,8 +164,9 @@ def test_the_query_is_escaped_when_shown_back(client, guides):
 
 
 def test_a_word_in_every_guide_is_answered_from_a_bounded_candidate_set(db, monkeypatch):
-    """Ranking looks at a bounded number of matches, so a word found in every
-    guide costs no more than a rare one, and title matches still come first."""
+    """Ranking looks at a bounded number of matches (PostgreSQL), so a word
+    found in every guide costs no more than a rare one; results are never
+    empty when guides match."""
     from articles import search as engine
 
     monkeypatch.setattr(engine, "PG_CANDIDATES", 3)
