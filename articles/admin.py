@@ -26,7 +26,15 @@ from simple_history.admin import SimpleHistoryAdmin
 from articles import workflow
 from articles.admin_content import ReferenceInline
 from articles.diffing import diff_versions
-from articles.models import Article, Review, ReviewerProfile, ReviewQueue, Revision
+from articles.models import (
+    SOURCE_FIELDS,
+    Article,
+    Reference,
+    Review,
+    ReviewerProfile,
+    ReviewQueue,
+    Revision,
+)
 from articles.readability import LONG_SENTENCE_WORDS, assess
 from articles.rendering import render
 
@@ -67,14 +75,44 @@ class ArticleForm(forms.ModelForm):
                     },
                 )
             if current.status == Article.Status.IN_REVIEW and self.has_changed():
-                text_fields = {"title", "summary", "body"}
-                if text_fields & set(self.changed_data):
+                if VERSIONED_FORM_FIELDS & set(self.changed_data):
                     raise forms.ValidationError(
-                        _("This article is in clinical review, so its text cannot change. "
-                          "Ask the reviewer to request changes first."),
+                        _("This article is in clinical review, so its text, address, topics "
+                          "and correction note cannot change. Ask the reviewer to request "
+                          "changes first."),
                         code="in_review",
                     )  # fmt: skip
+        slug = cleaned.get("slug")
+        if slug and Article.objects.filter(live_slug=slug).exclude(pk=self.instance.pk).exists():
+            self.add_error(
+                "slug",
+                forms.ValidationError(
+                    _("“%(slug)s” is the address of another published guide."),
+                    code="slug_taken",
+                    params={"slug": slug},
+                ),
+            )
         return cleaned
+
+
+# Form fields that are part of a version (sources are the inline's).
+VERSIONED_FORM_FIELDS = {"title", "slug", "summary", "body", "correction_note", "topics"}
+
+
+def sources_from_formsets(formsets: list) -> list[dict] | None:
+    """The sources the editor submitted in the change form's inline, in the
+    version's form (dicts of ``SOURCE_FIELDS``), or None without the inline."""
+    for formset in formsets:
+        if formset.model is not Reference:
+            continue
+        sources = []
+        for form in formset.forms:
+            data = getattr(form, "cleaned_data", None) or {}
+            if not data or data.get("DELETE") or not data.get("title"):
+                continue
+            sources.append({name: data.get(name) for name in SOURCE_FIELDS})
+        return sources
+    return None
 
 
 class ReviewDueFilter(admin.SimpleListFilter):
@@ -188,11 +226,23 @@ class ArticleAdmin(SimpleHistoryAdmin, MarkdownxModelAdmin):
     def save_model(
         self, request: HttpRequest, obj: Article, form: ArticleForm, change: bool
     ) -> None:
+        # Saved with its topics and sources in save_related, in one step of
+        # the workflow, so the new version holds all of them.
+        pass
+
+    def save_related(
+        self, request: HttpRequest, form: ArticleForm, formsets: list, change: bool
+    ) -> None:
         workflow.save_working_copy(
-            article=obj,
+            article=form.instance,
             user=request.user,
             expected_version=form.cleaned_data.get("expected_version"),
+            topics=list(form.cleaned_data.get("topics") or []),
+            sources=sources_from_formsets(formsets),
         )
+        for formset in formsets:
+            # What the admin's change message reads after formset.save().
+            formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
 
     def changeform_view(
         self,
@@ -311,10 +361,9 @@ class ArticleAdmin(SimpleHistoryAdmin, MarkdownxModelAdmin):
                 "revision": revision,
                 "reviews": approvals.get(revision.pk, []),
                 "is_live": revision.number == article.live_version,
-                "diff": diff_versions(
-                    (previous.title, previous.summary, previous.body) if previous else None,
-                    (revision.title, revision.summary, revision.body),
-                ),
+                "hash_intact": revision.hash_is_intact(),
+                "diff": diff_versions(previous.snapshot() if previous else None,
+                                      revision.snapshot()),
             })  # fmt: skip
         context = {
             **self.admin_site.each_context(request),
@@ -370,9 +419,18 @@ def _workflow_post(model_admin: ArticleAdmin, request: HttpRequest, object_id: s
     article = get_object_or_404(Article, pk=object_id)
     extra: dict[str, Any] = {}
     if step == "approve":
-        revision_id = request.POST.get("revision")
-        if revision_id:
-            extra["revision"] = get_object_or_404(Revision, pk=revision_id, article=article)
+        try:
+            extra["version"] = int(request.POST.get("version", ""))
+        except ValueError:
+            model_admin.message_user(
+                request,
+                _("Nothing was approved: the form did not say which version you read. Open the "
+                  "guide again and approve from its review panel."),
+                messages.ERROR,
+            )
+            return HttpResponseRedirect(reverse("admin:articles_article_change",
+                                                args=[article.pk]))  # fmt: skip
+        extra["content_hash"] = request.POST.get("content_hash", "").strip()
         extra["comment"] = request.POST.get("comment", "").strip()
     elif step == "request_changes":
         extra["comment"] = request.POST.get("comment", "")
@@ -398,6 +456,10 @@ def available_steps(request: HttpRequest, article: Article) -> list[str]:
         if user.pk not in workflow.authors_of_pending_changes(article):
             steps.append("approve")
         steps.append("request_changes")
+    latest = workflow.latest_revision(article)
+    if (status == Article.Status.PUBLISHED and latest is not None
+            and latest.number == article.live_version and workflow.is_clinician(user)):
+        steps.append("approve")  # the periodic review of unchanged text
     if article.is_live and user.has_perm("articles.archive_article"):
         steps.append("archive")
     if status == Article.Status.ARCHIVED and user.has_perm("articles.archive_article"):
@@ -412,10 +474,10 @@ def review_context(request: HttpRequest, article: Article) -> dict[str, Any]:
     steps = available_steps(request, article)
     return {
         "latest_revision": latest,
-        "working_preview": render(article.body).html,
+        "working_preview": render(latest.body if latest else article.body).html,
         "diff": diff_versions(
-            (live.title, live.summary, live.body) if live else None,
-            (article.title, article.summary, article.body),
+            live.snapshot() if live else None,
+            latest.snapshot() if latest else article.working_snapshot(),
         ),
         "readability": readability,
         "long_sentence_words": LONG_SENTENCE_WORDS,
@@ -424,6 +486,9 @@ def review_context(request: HttpRequest, article: Article) -> dict[str, Any]:
             article.status == Article.Status.IN_REVIEW
             and workflow.is_clinician(request.user)
             and request.user.pk in workflow.authors_of_pending_changes(article)
+        ),
+        "approver_needs_profile": (
+            "approve" in steps and workflow.public_profile(request.user) is None
         ),
         "last_request": article.reviews.filter(decision=Review.Decision.CHANGES_REQUESTED)
         .select_related("reviewer")
@@ -464,11 +529,45 @@ class ReviewQueueAdmin(admin.ModelAdmin):
 
 
 @admin.register(ReviewerProfile)
-class ReviewerProfileAdmin(admin.ModelAdmin):
+class ReviewerProfileAdmin(SimpleHistoryAdmin):
+    """Only the clinician themself or an administrator edits a profile, and
+    every edit is kept in its history. Readers see the name recorded with
+    each review, so an edit never changes who reviewed a published page."""
+
     list_display = ["display_name", "credentials", "job_title", "user"]
     list_select_related = ["user"]
     search_fields = ["display_name", "user__username", "registration_number"]
     autocomplete_fields = ["user"]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        # A clinician's profile is always their own.
+        return [] if request.user.is_superuser else ["user"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        if request.user.is_superuser:
+            return True
+        return (
+            workflow.is_clinician(request.user)
+            and super().has_add_permission(request)
+            and not ReviewerProfile.objects.filter(user=request.user).exists()
+        )
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        if obj is None:
+            return super().has_change_permission(request)
+        return workflow.may_edit_profile(profile=obj, user=request.user)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return request.user.is_superuser and super().has_delete_permission(request, obj)
+
+    def revert_disabled(self, request: HttpRequest, obj: Any = None) -> bool:
+        return True
+
+    def save_model(self, request: HttpRequest, obj: ReviewerProfile, form: Any,
+                   change: bool) -> None:  # fmt: skip
+        if not request.user.is_superuser:
+            obj.user = request.user
+        workflow.save_reviewer_profile(profile=obj, user=request.user)
 
 
 @admin.register(Review)

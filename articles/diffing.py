@@ -1,4 +1,4 @@
-"""Side-by-side differences between two versions' title, summary and body,
+"""Side-by-side differences between two versions' public fields,
 for reviewers comparing a working copy with the live text."""
 
 from __future__ import annotations
@@ -26,12 +26,37 @@ def _table(old: str, new: str) -> SafeString:
     return mark_safe(html)  # noqa: S308 - HtmlDiff output, input escaped by difflib
 
 
-def diff_versions(old: tuple[str, str, str] | None, new: tuple[str, str, str]) -> list[FieldDiff]:
-    """Compare (title, summary, body) tuples; ``old`` is None before first publication."""
-    old = old or ("", "", "")
-    return [
-        FieldDiff(label=escape(label), changed=before != after, table=_table(before, after))
-        for label, before, after in zip(
-            ("Title", "Summary", "Body (Markdown)"), old, new, strict=True
-        )
-    ]
+LABELS = {
+    "title": "Title",
+    "slug": "Address (slug)",
+    "summary": "Summary",
+    "body": "Body (Markdown)",
+    "topics": "Topics",
+    "sources": "Sources",
+    "correction_note": "Correction note",
+}
+
+
+def _lines(name: str, value: object) -> str:
+    if name == "topics":
+        return "\n".join(value)
+    if name == "sources":
+        return "\n".join(
+            " · ".join(str(source[key] or "") for key in
+                       ("order", "title", "publisher", "url", "date_accessed"))
+            for source in value
+        )  # fmt: skip
+    return str(value or "")
+
+
+def diff_versions(old: dict | None, new: dict) -> list[FieldDiff]:
+    """Compare two version snapshots (``Revision.snapshot()``: every public
+    field of a version, see ``models.VERSION_FIELDS``); ``old`` is None
+    before first publication."""
+    old = old or {}
+    diffs = []
+    for name, label in LABELS.items():
+        before, after = _lines(name, old.get(name, "")), _lines(name, new.get(name, ""))
+        diffs.append(FieldDiff(label=escape(label), changed=before != after,
+                               table=_table(before, after)))  # fmt: skip
+    return diffs

@@ -16,7 +16,15 @@ from datetime import date, timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from articles.models import Article, Reference, Revision, Topic, content_hash, plain_text
+from articles.models import (
+    Article,
+    Reference,
+    Revision,
+    Topic,
+    TopicRevision,
+    plain_text,
+    sources_snapshot,
+)
 from articles.rendering import render
 
 BATCH = 1000
@@ -113,15 +121,25 @@ def _topics() -> list[Topic]:
              for n in rounds for c in _CONDITIONS]  # fmt: skip
     wanted = names[:TOPICS]
     existing = {t.slug: t for t in Topic.objects.filter(generated=True)}
-    Topic.objects.bulk_create(
+    # Generated topics are public at once, like the generated guides.
+    made = Topic.objects.bulk_create(
         [
             Topic(
-                name=name, slug=slug, description=f"Generated topic about {name}.", generated=True
+                name=name, slug=slug, description=f"Generated topic about {name}.",
+                generated=True, live_version=1, live_name=name,
+                live_description=f"Generated topic about {name}.", live_updated_at=timezone.now(),
             )
             for name, slug in wanted
             if slug not in existing
         ]
-    )
+    )  # fmt: skip
+    made_topics = list(Topic.objects.filter(slug__in=[t.slug for t in made]))
+    revisions = []
+    for topic in made_topics:
+        revision = TopicRevision(topic=topic, number=1, **topic.working_snapshot())
+        revision.content_hash = revision.compute_hash()
+        revisions.append(revision)
+    TopicRevision.objects.bulk_create(revisions)
     return list(Topic.objects.filter(generated=True).order_by("pk"))
 
 
@@ -154,23 +172,32 @@ def _create_batch(indexes: list[int], *, pool: list[_PoolEntry], topics: list[To
                   publish: bool) -> int:  # fmt: skip
     now = timezone.now()
     rng = random.Random(indexes[0])  # noqa: S311 - synthetic text, not security
-    articles = []
+    articles, sources, chosen = [], {}, {}
     for i in indexes:
         entry = pool[i % len(pool)]
         condition = _CONDITIONS[i % len(_CONDITIONS)]
         title = f"{condition.capitalize()}: guide {i}"
         summary = f"How to manage {condition}, what treatment involves, and when to get help."
         when = now - timedelta(minutes=i)
+        slug = _slug(i)
+        sources[slug] = sources_snapshot([
+            {"order": n, "title": f"Source {n} for {title}",
+             "publisher": rng.choice(["NICE", "MHRA", "NHS", "BNF"]),
+             "url": f"https://example.org/sources/{slug}/{n}",
+             "date_accessed": date(2026, 1, 1) + timedelta(days=n)}
+            for n in range(1, rng.randint(2, 4) + 1)
+        ])  # fmt: skip
+        chosen[slug] = rng.sample(topics, k=rng.randint(1, 3))
         live = {
-            "live_version": 1, "live_title": title, "live_summary": summary,
+            "live_version": 1, "live_title": title, "live_slug": slug, "live_summary": summary,
             "live_body_html": entry.html, "live_headings": entry.headings,
-            "live_text": entry.text, "published_at": when, "live_updated_at": when,
-            "status": Article.Status.PUBLISHED,
+            "live_text": entry.text, "live_sources": sources[slug], "published_at": when,
+            "live_updated_at": when, "status": Article.Status.PUBLISHED,
         } if publish else {"status": Article.Status.DRAFT}  # fmt: skip
         articles.append(
             Article(
                 title=title,
-                slug=_slug(i),
+                slug=slug,
                 summary=summary,
                 body=entry.body,
                 generated=True,
@@ -184,23 +211,31 @@ def _create_batch(indexes: list[int], *, pool: list[_PoolEntry], topics: list[To
                    .values_list("slug", "pk"))  # fmt: skip
         for article in articles:
             article.pk = ids[article.slug]
-    Revision.objects.bulk_create(
-        (Revision(article_id=a.pk, number=1, title=a.title, summary=a.summary, body=a.body,
-                  content_hash=content_hash(a.title, a.summary, a.body), created_at=now)
-         for a in articles), batch_size=500,
-    )  # fmt: skip
+    revisions = []
+    for a in articles:
+        revision = Revision(
+            article_id=a.pk, number=1, title=a.title, slug=a.slug, summary=a.summary,
+            body=a.body, topics=sorted(t.slug for t in chosen[a.slug]), sources=sources[a.slug],
+            created_at=now,
+        )  # fmt: skip
+        revision.content_hash = revision.compute_hash()
+        revisions.append(revision)
+    Revision.objects.bulk_create(revisions, batch_size=500)
     Reference.objects.bulk_create(
-        (Reference(article_id=a.pk, order=n, title=f"Source {n} for {a.title}",
-                   publisher=rng.choice(["NICE", "MHRA", "NHS", "BNF"]),
-                   url=f"https://example.org/sources/{a.slug}/{n}",
-                   date_accessed=date(2026, 1, 1) + timedelta(days=n))
-         for a in articles for n in range(1, rng.randint(2, 4) + 1)), batch_size=1000,
+        (Reference(article_id=a.pk, **{**source, "date_accessed": date.fromisoformat(
+            source["date_accessed"])}) for a in articles for source in sources[a.slug]),
+        batch_size=1000,
     )  # fmt: skip
+    links = [(a.pk, t.pk) for a in articles for t in chosen[a.slug]]
     through = Article.topics.through
     through.objects.bulk_create(
-        (through(article_id=a.pk, topic_id=t.pk)
-         for a in articles for t in rng.sample(topics, k=rng.randint(1, 3))), batch_size=1000,
-    )  # fmt: skip
+        (through(article_id=a, topic_id=t) for a, t in links), batch_size=1000
+    )
+    if publish:
+        live_through = Article.live_topics.through
+        live_through.objects.bulk_create(
+            (live_through(article_id=a, topic_id=t) for a, t in links), batch_size=1000
+        )
     return len(articles)
 
 
@@ -216,11 +251,13 @@ def remove_generated(progress: Callable[[int], None] | None = None) -> int:
     for chunk in _chunks(ids, BATCH):
         with transaction.atomic():
             Article.topics.through.objects.filter(article_id__in=chunk).delete()
+            Article.live_topics.through.objects.filter(article_id__in=chunk).delete()
             Reference.objects.filter(article_id__in=chunk).delete()
             Revision.objects.filter(article_id__in=chunk).delete()
             Article.history.filter(id__in=chunk).delete()
             Article.objects.filter(pk__in=chunk).delete()
         if progress:
             progress(len(chunk))
+    TopicRevision.objects.filter(topic__generated=True).delete()
     Topic.objects.filter(generated=True).delete()
     return len(ids)

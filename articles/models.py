@@ -1,13 +1,18 @@
 """
 Health guides, their versions and their clinical reviews.
 
-An article has two copies of its text:
+An article has two copies of everything a reader sees:
 
-* the **working copy** (``title``, ``summary``, ``body``), which editors change
-  in the admin; every change is kept as an immutable :class:`Revision`;
+* the **working copy** (``title``, ``slug``, ``summary``, ``body``,
+  ``topics``, its sources and ``correction_note``), which editors change in
+  the admin; every change is kept as an immutable :class:`Revision` holding
+  all of them, with one hash over all of them;
 * the **live copy** (``live_version``, the number of the approved version, and
-  the ``live_*`` fields derived from it), which is what the public sees.
-  Only a clinician's approval in ``articles.workflow`` moves it.
+  the fields in ``LIVE_FIELDS`` and ``live_topics``, derived from it by
+  :meth:`Article.sync_live_copy`), which is what the public sees. Only a
+  clinician's approval in ``articles.workflow`` moves it.
+
+Topics have the same two copies (:class:`TopicRevision`, :class:`TopicReview`).
 """
 
 from __future__ import annotations
@@ -43,10 +48,91 @@ def validate_body_size(value: str) -> None:
         )
 
 
-def content_hash(title: str, summary: str, body: str) -> str:
-    """The identity of a version's text: an approval belongs to this hash."""
-    payload = json.dumps([title, summary, body], ensure_ascii=False)
+# What a version holds: everything a reader sees about a guide. Its hash
+# covers all of it, so an approval belongs to exactly this content.
+VERSION_FIELDS = ("title", "slug", "summary", "body", "topics", "sources", "correction_note")
+# Each source of a version, in this order of keys (see source_snapshot()).
+SOURCE_FIELDS = ("order", "title", "publisher", "url", "date_accessed")
+# Hash schemes: 1 covered title, summary and body only (versions written
+# before migration 0010); 2 covers every field in VERSION_FIELDS.
+HASH_SCHEME = 2
+
+
+def content_hash(title: str, summary: str, body: str, **rest: object) -> str:
+    """The identity of a version: an approval belongs to this hash.
+
+    SHA-256 (hex, 64 characters) of the JSON of the version's public
+    content. With only ``title``, ``summary`` and ``body`` it is scheme 1
+    (versions older than migration 0010); with every other field of
+    ``VERSION_FIELDS`` passed as keywords (``slug``, ``topics``: sorted topic
+    slugs, ``sources``: list of :func:`source_snapshot` dicts,
+    ``correction_note``) it is scheme 2. Raises ``TypeError`` for an
+    unknown keyword.
+    """
+    if not rest:
+        payload = json.dumps([title, summary, body], ensure_ascii=False)
+    else:
+        unknown = set(rest) - set(VERSION_FIELDS)
+        if unknown:
+            raise TypeError(f"content_hash() got unknown fields {sorted(unknown)}")
+        fields = {"title": title, "summary": summary, "body": body, **rest}
+        payload = json.dumps(
+            [HASH_SCHEME, [[name, fields[name]] for name in VERSION_FIELDS]], ensure_ascii=False
+        )
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+def source_snapshot(reference: Reference | dict) -> dict[str, object]:
+    """One source as a version records it: ``order`` (int), ``title``,
+    ``publisher``, ``url`` (str) and ``date_accessed`` (ISO date or None)."""
+    get = reference.get if isinstance(reference, dict) else lambda name: getattr(reference, name)
+    accessed = get("date_accessed")
+    return {
+        "order": int(get("order") or 0),
+        "title": get("title") or "",
+        "publisher": get("publisher") or "",
+        "url": get("url") or "",
+        "date_accessed": accessed.isoformat() if isinstance(accessed, date) else accessed,
+    }
+
+
+def sources_snapshot(references: list) -> list[dict[str, object]]:
+    """Sources in reading order (``order``, then title): the form a version
+    stores and the public page lists."""
+    items = [source_snapshot(reference) for reference in references]
+    return sorted(items, key=lambda s: (s["order"], s["title"], s["publisher"], s["url"]))
+
+
+# The public copy of an article: every field here is derived from the live
+# version (and its approval) by Article.sync_live_copy(), and written only by
+# the workflow's approval and archive. With the empty value each takes when
+# nothing is live. ``live_topics`` (many-to-many) is derived with them.
+LIVE_FIELD_EMPTY: dict[str, object] = {
+    "live_title": "",
+    "live_slug": None,
+    "live_summary": "",
+    "live_body_html": "",
+    "live_headings": list,
+    "live_text": "",
+    "live_sources": list,
+    "live_corrections": list,
+    "live_reviewer": dict,
+}
+LIVE_FIELDS: tuple[str, ...] = tuple(LIVE_FIELD_EMPTY)
+
+
+def render_version(revision: Revision) -> dict[str, object]:
+    """The expensive part of the public copy: the version's Markdown
+    rendered and sanitised (``live_body_html``), its headings
+    (``live_headings``, a list of ``{"id", "text"}``) and plain text for
+    search (``live_text``). Pure: reads nothing but the version, so it can
+    run before a write transaction opens."""
+    rendered = render(revision.body)
+    return {
+        "live_body_html": rendered.html,
+        "live_headings": [{"id": h.id, "text": h.text} for h in rendered.headings],
+        "live_text": plain_text(rendered.html),
+    }
 
 
 # What the public may see: articles with an approved live version. Only
@@ -61,8 +147,12 @@ class ArticleQuerySet(models.QuerySet):
         return self.filter(PUBLISHED)
 
     def review_overdue(self, today: date | None = None) -> ArticleQuerySet:
+        """Published guides whose review date has passed, and published
+        guides no clinician has ever reviewed: those are due now."""
         today = today or timezone.localdate()
-        return self.published().filter(next_review_due__lt=today)
+        return self.published().filter(
+            models.Q(next_review_due__lt=today) | models.Q(last_reviewed__isnull=True)
+        )
 
     def review_due_within(self, days: int, today: date | None = None) -> ArticleQuerySet:
         today = today or timezone.localdate()
@@ -70,18 +160,24 @@ class ArticleQuerySet(models.QuerySet):
             next_review_due__gte=today, next_review_due__lte=today + timedelta(days=days)
         )
 
-    def review_queue_for(self, user: settings.AUTH_USER_MODEL) -> ArticleQuerySet:
-        """Articles waiting for review whose pending changes ``user`` did not
-        write, oldest submission first."""
+    def review_queue_for(
+        self, user: settings.AUTH_USER_MODEL, today: date | None = None
+    ) -> ArticleQuerySet:
+        """What ``user`` may review: articles waiting for review whose
+        pending changes they did not write (the laundering check of a revert
+        is made again by ``workflow.approve``), and published guides whose
+        review is overdue or that were never reviewed. Oldest first."""
         authored = Revision.objects.filter(
             article=models.OuterRef("pk"),
             created_by=user,
             number__gt=models.OuterRef("approved_revision_number"),
         )
-        return (
-            self.filter(status=Article.Status.IN_REVIEW)
-            .filter(~models.Exists(authored))
-            .order_by("submitted_at", "pk")
+        submitted = models.Q(status=Article.Status.IN_REVIEW) & ~models.Exists(authored)
+        due = models.Q(status=Article.Status.PUBLISHED) & models.Q(
+            pk__in=self.model.objects.review_overdue(today).values("pk")
+        )
+        return self.filter(submitted | due).order_by(
+            models.F("submitted_at").asc(nulls_first=True), "pk"
         )
 
 
@@ -154,6 +250,15 @@ class Article(models.Model):
         help_text=_("The number of the approved version the public sees."),
     )
     live_title = models.CharField(max_length=200, blank=True, editable=False)
+    live_slug = models.SlugField(
+        _("public address"),
+        max_length=200,
+        null=True,
+        blank=True,
+        unique=True,
+        editable=False,
+        help_text=_("The slug of the approved version: the page's public address."),
+    )
     live_summary = models.CharField(max_length=300, blank=True, editable=False)
     live_body_html = models.TextField(blank=True, editable=False)
     live_headings = models.JSONField(default=list, blank=True, editable=False)
@@ -167,6 +272,21 @@ class Article(models.Model):
         blank=True,
         editable=False,
         help_text=_("The live body as plain text, for search. Derived, never edited."),
+    )
+    live_sources = models.JSONField(
+        default=list,
+        blank=True,
+        editable=False,
+        help_text=_("The approved version's sources, as listed under “Sources”."),
+    )
+    live_reviewer = models.JSONField(
+        default=dict,
+        blank=True,
+        editable=False,
+        help_text=_(
+            "The reviewer's public name, credentials and registration as recorded with the "
+            "approval of the live version."
+        ),
     )
     approved_revision_number = models.PositiveIntegerField(
         default=0,
@@ -242,13 +362,26 @@ class Article(models.Model):
         verbose_name=_("topics"),
         blank=True,
         related_name="articles",
-        help_text=_("Where readers find this guide under “Topics”."),
+        help_text=_(
+            "Where readers find this guide under “Topics”, once a clinician approves the change."
+        ),
+    )
+    live_topics = models.ManyToManyField(
+        "Topic",
+        verbose_name=_("live topics"),
+        blank=True,
+        editable=False,
+        related_name="live_articles",
+        help_text=_("The approved version's topics. Derived, never edited."),
     )
 
     objects = ArticleManager()
     history = HistoricalRecords(
-        excluded_fields=["live_body_html", "live_headings", "live_text", "live_corrections"]
-    )
+        excluded_fields=[
+            "live_body_html", "live_headings", "live_text", "live_corrections", "live_sources",
+            "live_reviewer",
+        ]
+    )  # fmt: skip
 
     class Meta:
         ordering = ["title"]
@@ -295,7 +428,9 @@ class Article(models.Model):
         return self.title
 
     def get_absolute_url(self) -> str:
-        return reverse("articles:detail", kwargs={"slug": self.slug})
+        """The public address: the approved version's slug (a draft's own
+        slug only until it has one)."""
+        return reverse("articles:detail", kwargs={"slug": self.live_slug or self.slug})
 
     def clean_fields(self, exclude: list[str] | None = None) -> None:
         super().clean_fields(exclude)
@@ -349,27 +484,60 @@ class Article(models.Model):
     def review_interval(self) -> int:
         return self.review_interval_months or settings.ARTICLE_REVIEW_INTERVAL_MONTHS
 
-    def sync_live_copy(self, *, corrections: bool = True) -> None:
-        """Derive the public fields from the live version: the one place the
-        live text is rendered. ``corrections=False`` keeps the stored notes
-        (a restore loads them before the reviews they came from)."""
-        if corrections and self.pk is not None:
-            self.live_corrections = [
-                {"created_at": review.created_at.isoformat(), "public_note": review.public_note}
-                for review in self.reviews.filter(decision="approved", public_note__gt="")
-            ]
+    def sync_live_copy(
+        self,
+        *,
+        corrections: bool = True,
+        rendered: dict[str, object] | None = None,
+        topics: bool = True,
+    ) -> None:
+        """Derive every field in ``LIVE_FIELDS`` (and ``live_topics`` once the
+        article is saved) from the live version and its approval: the one
+        place the public copy is made. ``rendered`` is
+        :func:`render_version` of the live version when the caller rendered
+        it already (approval renders before it takes the write lock).
+        ``corrections=False`` keeps the stored notes (a restore loads them
+        before the reviews they came from); ``topics=False`` leaves
+        ``live_topics`` for the caller (a row not yet inserted has none)."""
         self.__dict__.pop("live_revision", None)
         revision = self.live_revision
         if revision is None:
-            self.live_title = self.live_summary = self.live_body_html = self.live_text = ""
-            self.live_headings = []
+            for name, empty in LIVE_FIELD_EMPTY.items():
+                setattr(self, name, empty() if callable(empty) else empty)
+            if topics:
+                self.sync_live_topics()
             return
-        rendered = render(revision.body)
+        if rendered is None:
+            rendered = render_version(revision)
+        for name, value in rendered.items():
+            setattr(self, name, value)
         self.live_title = revision.title
+        self.live_slug = revision.slug or self.live_slug or self.slug
         self.live_summary = revision.summary
-        self.live_body_html = rendered.html
-        self.live_headings = [{"id": h.id, "text": h.text} for h in rendered.headings]
-        self.live_text = plain_text(rendered.html)
+        self.live_sources = list(revision.sources)
+        approvals = self.reviews.filter(decision="approved") if self.pk is not None else None
+        if corrections and approvals is not None:
+            self.live_corrections = [
+                {"created_at": review.created_at.isoformat(), "public_note": review.public_note}
+                for review in approvals.filter(public_note__gt="")
+            ]
+        approval = (
+            approvals.filter(revision__number=revision.number).first()
+            if approvals is not None
+            else None
+        )
+        self.live_reviewer = approval.public_reviewer() if approval else {}
+        if topics:
+            self.sync_live_topics()
+
+    def sync_live_topics(self) -> None:
+        """Point ``live_topics`` at the live version's topics (none when not
+        live). Needs a saved article; does nothing before."""
+        if self.pk is None:
+            return
+        revision = self.live_revision
+        slugs = list(revision.topics) if revision is not None else []
+        self.live_topics.set(Topic.objects.filter(slug__in=slugs))
 
     def compute_next_review_due(self) -> date | None:
         if self.last_reviewed is None:
@@ -377,8 +545,23 @@ class Article(models.Model):
         reviewed_on = timezone.localtime(self.last_reviewed).date()
         return add_months(reviewed_on, self.review_interval)
 
+    def working_snapshot(self) -> dict[str, object]:
+        """The working copy as a version would hold it (``VERSION_FIELDS``).
+        Topics and sources are read from the database; an unsaved article
+        has none."""
+        saved = self.pk is not None
+        return {
+            "title": self.title,
+            "slug": self.slug,
+            "summary": self.summary,
+            "body": self.body,
+            "topics": sorted(self.topics.values_list("slug", flat=True)) if saved else [],
+            "sources": sources_snapshot(list(self.references.all())) if saved else [],
+            "correction_note": self.correction_note,
+        }
+
     def working_hash(self) -> str:
-        return content_hash(self.title, self.summary, self.body)
+        return content_hash(**self.working_snapshot())
 
 
 class ReviewQueue(Article):
@@ -403,9 +586,38 @@ class Revision(models.Model):
     )
     number = models.PositiveIntegerField(_("version"))
     title = models.CharField(_("title"), max_length=200)
+    slug = models.SlugField(
+        _("slug"), max_length=200, help_text=_("The public address this version would have.")
+    )
     summary = models.CharField(_("summary"), max_length=300)
     body = models.TextField(_("body"), validators=[validate_body_size])
+    topics = models.JSONField(
+        _("topics"), default=list, blank=True, help_text=_("Slugs of the topics, sorted.")
+    )
+    sources = models.JSONField(
+        _("sources"),
+        default=list,
+        blank=True,
+        help_text=_("The reference list: order, title, publisher, web address, date accessed."),
+    )
     correction_note = models.CharField(_("correction note"), max_length=300, blank=True)
+    restored_from = models.PositiveIntegerField(
+        _("restores version"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "Set when this version is a revert: the number of the version whose content it "
+            "restores. That version's authors count as authors of this one."
+        ),
+    )
+    hash_scheme = models.PositiveSmallIntegerField(
+        _("hash scheme"),
+        default=HASH_SCHEME,
+        help_text=_(
+            "1: the hash covers title, summary and body (versions before topics, sources, slug "
+            "and correction note were versioned); 2: it covers all of them."
+        ),
+    )
     content_hash = models.CharField(_("content hash"), max_length=64, editable=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -433,13 +645,28 @@ class Revision(models.Model):
     def save(self, *args, **kwargs) -> None:
         if not self._state.adding:
             raise ValidationError(_("Versions are immutable; save a new one instead."))
-        self.content_hash = content_hash(self.title, self.summary, self.body)
+        self.content_hash = self.compute_hash()
         super().save(*args, **kwargs)
 
     def natural_key(self) -> tuple[str, int]:
         return (*self.article.natural_key(), self.number)
 
     natural_key.dependencies = ["articles.article"]
+
+    def snapshot(self) -> dict[str, object]:
+        """The version's public content, keyed by ``VERSION_FIELDS``."""
+        return {name: getattr(self, name) for name in VERSION_FIELDS}
+
+    def compute_hash(self) -> str:
+        """Recompute the content hash from the stored fields, by the version's
+        own hash scheme: an auditor compares it with ``content_hash`` and with
+        the hash recorded by each review of this version."""
+        if self.hash_scheme == 1:
+            return content_hash(self.title, self.summary, self.body)
+        return content_hash(**self.snapshot())
+
+    def hash_is_intact(self) -> bool:
+        return self.compute_hash() == self.content_hash
 
 
 class Review(models.Model):
@@ -465,6 +692,18 @@ class Review(models.Model):
         blank=True,
         help_text=_("Shown to readers under “Changes to this page”."),
     )
+    # The reviewer as the public sees them, recorded at the review: a later
+    # change to the profile does not change who reviewed this version, and
+    # how they were named then.
+    reviewer_name = models.CharField(_("reviewer's public name"), max_length=120, blank=True)
+    reviewer_credentials = models.CharField(_("credentials"), max_length=120, blank=True)
+    reviewer_job_title = models.CharField(_("job title"), max_length=120, blank=True)
+    reviewer_registration_body = models.CharField(
+        _("registration body"), max_length=120, blank=True
+    )
+    reviewer_registration_number = models.CharField(
+        _("registration number"), max_length=40, blank=True
+    )
     created_at = models.DateTimeField(_("reviewed"), default=timezone.now)
 
     class Meta:
@@ -485,6 +724,32 @@ class Review(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_decision_display()}: {self.revision}"
+
+    def record_reviewer(self, profile: ReviewerProfile | None) -> None:
+        """Copy the reviewer's public identity from their profile now."""
+        for name, source in REVIEWER_SNAPSHOT.items():
+            setattr(self, name, getattr(profile, source) if profile is not None else "")
+
+    def public_reviewer(self) -> dict[str, str]:
+        """The reviewer as recorded with this review, as the public sees
+        them: ``name``, ``credentials``, ``job_title``,
+        ``registration_body``, ``registration_number`` (empty strings
+        left out). Empty when no public name was recorded."""
+        if not self.reviewer_name:
+            return {}
+        person = {source: getattr(self, name) for name, source in REVIEWER_SNAPSHOT.items()}
+        person["name"] = person.pop("display_name")
+        return {key: value for key, value in person.items() if value}
+
+
+# Review field: the ReviewerProfile field it is copied from.
+REVIEWER_SNAPSHOT = {
+    "reviewer_name": "display_name",
+    "reviewer_credentials": "credentials",
+    "reviewer_job_title": "job_title",
+    "reviewer_registration_body": "registration_body",
+    "reviewer_registration_number": "registration_number",
+}
 
 
 class ReviewerProfileManager(models.Manager):
@@ -510,6 +775,7 @@ class ReviewerProfile(models.Model):
     bio = models.TextField(_("short bio"), max_length=1000, blank=True)
 
     objects = ReviewerProfileManager()
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["display_name"]
@@ -529,17 +795,40 @@ class ReviewerProfile(models.Model):
     natural_key.dependencies = [settings.AUTH_USER_MODEL.lower()]
 
 
+# What a topic version holds: all of a topic's public text. The slug is
+# fixed when the topic is made (guides' versions name their topics by it).
+TOPIC_VERSION_FIELDS = (
+    "name", "slug", "description", "nonproprietary_name", "alternate_names", "drug_class",
+)  # fmt: skip
+TOPIC_LIVE_FIELDS = tuple(f"live_{name}" for name in TOPIC_VERSION_FIELDS if name != "slug")
+
+
+def topic_hash(**fields: str) -> str:
+    """SHA-256 (hex) of a topic version's text, over ``TOPIC_VERSION_FIELDS``."""
+    payload = json.dumps([[name, fields[name]] for name in TOPIC_VERSION_FIELDS],
+                         ensure_ascii=False)  # fmt: skip
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
 class TopicQuerySet(models.QuerySet):
+    def public(self) -> TopicQuerySet:
+        """Topics whose text a clinician approved: the only ones readers see."""
+        return self.filter(live_version__isnull=False)
+
     def with_guides(self) -> TopicQuerySet:
-        """Topics with at least one published guide, annotated with
-        ``guide_count`` (published guides only)."""
-        published = Article.objects.published().filter(topics=models.OuterRef("pk")).order_by()
-        count = published.values("topics").annotate(n=models.Count("pk")).values("n")
+        """Public topics with at least one published guide filed under them
+        by its live version, annotated with ``guide_count``."""
+        published = (
+            Article.objects.published().filter(live_topics=models.OuterRef("pk")).order_by()
+        )
+        count = published.values("live_topics").annotate(n=models.Count("pk")).values("n")
         # EXISTS stops at a topic's first published guide; filtering on the
         # count would count every guide of every topic on each list and
         # sitemap query.
-        return self.filter(models.Exists(published)).annotate(
-            guide_count=models.Subquery(count, output_field=models.IntegerField())
+        return (
+            self.public()
+            .filter(models.Exists(published))
+            .annotate(guide_count=models.Subquery(count, output_field=models.IntegerField()))
         )
 
 
@@ -550,10 +839,20 @@ class TopicManager(models.Manager.from_queryset(TopicQuerySet)):
 
 class Topic(models.Model):
     """A subject readers browse by. A topic about a medicine also names the
-    drug, so search engines learn what the guides are about."""
+    drug, so search engines learn what the guides are about.
+
+    Like an article, a topic has a working copy (``name``, ``description``
+    and the medicine names), which editors change, and a live copy
+    (``live_*``), which readers see and only a clinician's approval in
+    ``articles.workflow`` sets."""
 
     name = models.CharField(_("name"), max_length=100, unique=True)
-    slug = models.SlugField(_("slug"), max_length=100, unique=True)
+    slug = models.SlugField(
+        _("slug"),
+        max_length=100,
+        unique=True,
+        help_text=_("The topic's address. Fixed once the topic is saved."),
+    )
     description = models.TextField(
         _("description"), max_length=600, blank=True, help_text=_("One or two plain sentences.")
     )
@@ -575,7 +874,40 @@ class Topic(models.Model):
         blank=True,
         help_text=_("Only for a medicine: for example Benzodiazepine."),
     )
+    lock_version = models.PositiveIntegerField(
+        default=1,
+        editable=False,
+        help_text=_("Raised by every save, so concurrent edits are detected."),
+    )
+    live_version = models.PositiveIntegerField(
+        _("live version"),
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_("The number of the approved topic version readers see."),
+    )
+    approved_revision_number = models.PositiveIntegerField(
+        default=0,
+        editable=False,
+        help_text=_("The number of the last topic version a clinician approved (0 if none)."),
+    )
+    live_name = models.CharField(max_length=100, blank=True, editable=False)
+    live_description = models.TextField(blank=True, editable=False)
+    live_nonproprietary_name = models.CharField(max_length=100, blank=True, editable=False)
+    live_alternate_names = models.CharField(max_length=200, blank=True, editable=False)
+    live_drug_class = models.CharField(max_length=100, blank=True, editable=False)
+    live_updated_at = models.DateTimeField(
+        _("live text changed"), null=True, blank=True, editable=False
+    )
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     generated = models.BooleanField(
         default=False, editable=False, help_text=_("Made by generate_articles, for benchmarks.")
     )
@@ -597,12 +929,112 @@ class Topic(models.Model):
         return (self.slug,)
 
     @property
+    def is_live(self) -> bool:
+        return self.live_version is not None
+
+    @property
     def is_medicine(self) -> bool:
-        return bool(self.nonproprietary_name)
+        """Public: the approved text names a generic medicine."""
+        return bool(self.live_nonproprietary_name)
 
     @property
     def alternate_name_list(self) -> list[str]:
-        return [name.strip() for name in self.alternate_names.split(",") if name.strip()]
+        """Public: the approved brand and other names."""
+        return [name.strip() for name in self.live_alternate_names.split(",") if name.strip()]
+
+    def working_snapshot(self) -> dict[str, str]:
+        return {name: getattr(self, name) for name in TOPIC_VERSION_FIELDS}
+
+    def sync_live_copy(self) -> None:
+        """Derive the ``live_*`` text from the live topic version."""
+        revision = (
+            self.revisions.filter(number=self.live_version).first()
+            if self.live_version is not None and self.pk is not None
+            else None
+        )
+        for name in TOPIC_LIVE_FIELDS:
+            setattr(self, name, getattr(revision, name.removeprefix("live_")) if revision else "")
+
+
+class TopicRevisionManager(models.Manager):
+    def get_by_natural_key(self, slug: str, number: int) -> TopicRevision:
+        return self.get(topic__slug=slug, number=number)
+
+
+class TopicRevision(models.Model):
+    """One saved state of a topic's text. Never changed once written."""
+
+    topic = models.ForeignKey(
+        Topic, verbose_name=_("topic"), on_delete=models.PROTECT, related_name="revisions"
+    )
+    number = models.PositiveIntegerField(_("version"))
+    name = models.CharField(_("name"), max_length=100)
+    slug = models.SlugField(_("slug"), max_length=100)
+    description = models.TextField(_("description"), max_length=600, blank=True)
+    nonproprietary_name = models.CharField(_("generic name"), max_length=100, blank=True)
+    alternate_names = models.CharField(_("brand and other names"), max_length=200, blank=True)
+    drug_class = models.CharField(_("drug class"), max_length=100, blank=True)
+    content_hash = models.CharField(_("content hash"), max_length=64, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("changed by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("saved"), default=timezone.now)
+
+    objects = TopicRevisionManager()
+
+    class Meta:
+        ordering = ["topic", "-number"]
+        verbose_name = _("topic version")
+        verbose_name_plural = _("topic versions")
+        constraints = [
+            models.UniqueConstraint(fields=["topic", "number"], name="topic_revision_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} (v{self.number})"
+
+    def save(self, *args, **kwargs) -> None:
+        if not self._state.adding:
+            raise ValidationError(_("Versions are immutable; save a new one instead."))
+        self.content_hash = self.compute_hash()
+        super().save(*args, **kwargs)
+
+    def natural_key(self) -> tuple[str, int]:
+        return (*self.topic.natural_key(), self.number)
+
+    natural_key.dependencies = ["articles.topic"]
+
+    def snapshot(self) -> dict[str, str]:
+        return {name: getattr(self, name) for name in TOPIC_VERSION_FIELDS}
+
+    def compute_hash(self) -> str:
+        return topic_hash(**self.snapshot())
+
+
+class TopicReview(models.Model):
+    """A clinician's approval of one exact topic version."""
+
+    topic = models.ForeignKey(Topic, on_delete=models.PROTECT, related_name="reviews")
+    revision = models.ForeignKey(TopicRevision, on_delete=models.PROTECT, related_name="reviews")
+    content_hash = models.CharField(_("content hash"), max_length=64)
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="topic_reviews"
+    )
+    reviewer_name = models.CharField(_("reviewer's public name"), max_length=120, blank=True)
+    created_at = models.DateTimeField(_("reviewed"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("topic approval")
+        verbose_name_plural = _("topic approvals")
+
+    def __str__(self) -> str:
+        return f"{self.revision} approved by {self.reviewer_name or self.reviewer}"
 
 
 class ReferenceManager(models.Manager):
@@ -665,12 +1097,13 @@ class SlugRedirect(models.Model):
         verbose_name_plural = _("old addresses")
 
     def __str__(self) -> str:
-        return f"{self.old_slug} → {self.article.slug}"
+        return f"{self.old_slug} → {self.article.live_slug}"
 
     @classmethod
-    def record(cls, *, article: Article, old_slug: str) -> None:
-        """Remember ``old_slug`` when an article's slug changes; an address
-        in use by an article again is no longer a redirect."""
-        cls.objects.filter(old_slug=article.slug).delete()
-        if old_slug and old_slug != article.slug:
+    def record(cls, *, article: Article, old_slug: str | None) -> None:
+        """Remember ``old_slug`` when an article's public slug changes (on
+        approval); an address in use by a live article again is no longer a
+        redirect."""
+        cls.objects.filter(old_slug=article.live_slug).delete()
+        if old_slug and old_slug != article.live_slug:
             cls.objects.update_or_create(old_slug=old_slug, defaults={"article": article})

@@ -151,7 +151,7 @@ def _search_sqlite(words: list[str], limit: int) -> list[Hit]:
             [_START, _STOP, match, limit],
         )
         rows = cursor.fetchall()
-    articles = Article.objects.published().only("slug", "live_title", "live_summary")
+    articles = Article.objects.published().only("slug", "live_slug", "live_title", "live_summary")
     found = articles.in_bulk([pk for pk, _ in rows])
     return [Hit(found[pk], _highlight(snippet)) for pk, snippet in rows if pk in found]
 
@@ -180,5 +180,5 @@ def _search_postgresql(words: list[str], limit: int) -> list[Hit]:
             stop_sel=_STOP, max_words=35, min_words=15, max_fragments=2,
             fragment_delimiter=" … ",
         )
-    ).only("slug", "live_title", "live_summary").in_bulk()  # fmt: skip
+    ).only("slug", "live_slug", "live_title", "live_summary").in_bulk()  # fmt: skip
     return [Hit(found[pk], _highlight(found[pk].snippet)) for pk in ranked if pk in found]

@@ -19,31 +19,30 @@ def local_date(value: datetime | None) -> str | None:
 
 
 def reviewer(article: Article) -> dict[str, str] | None:
-    """The reviewer exactly as the trust block names them."""
-    if article.last_reviewed is None or article.reviewed_by is None:
+    """The reviewer exactly as the trust block names them: as recorded with
+    the approval of the live version (``live_reviewer``)."""
+    recorded = article.live_reviewer or {}
+    if article.last_reviewed is None or not recorded.get("name"):
         return None
-    profile = getattr(article.reviewed_by, "reviewer_profile", None)
-    if profile is None:
-        name = article.reviewed_by.get_full_name()
-        return {"@type": "Person", "name": name} if name else None
-    person = {"@type": "Person", "name": profile.display_name}
-    if profile.credentials:
-        person["honorificSuffix"] = profile.credentials
-    if profile.job_title:
-        person["jobTitle"] = profile.job_title
+    person = {"@type": "Person", "name": recorded["name"]}
+    if recorded.get("credentials"):
+        person["honorificSuffix"] = recorded["credentials"]
+    if recorded.get("job_title"):
+        person["jobTitle"] = recorded["job_title"]
     return person
 
 
 def drug(topic: Topic) -> dict[str, Any]:
+    """The topic's approved text as a schema.org ``Drug``."""
     entity: dict[str, Any] = {
         "@type": "Drug",
-        "name": topic.name,
-        "nonProprietaryName": topic.nonproprietary_name,
+        "name": topic.live_name,
+        "nonProprietaryName": topic.live_nonproprietary_name,
     }
     if topic.alternate_name_list:
         entity["alternateName"] = topic.alternate_name_list
-    if topic.drug_class:
-        entity["drugClass"] = {"@type": "DrugClass", "name": topic.drug_class}
+    if topic.live_drug_class:
+        entity["drugClass"] = {"@type": "DrugClass", "name": topic.live_drug_class}
     return entity
 
 

@@ -12,15 +12,27 @@ from django.db.models.signals import m2m_changed, post_delete, post_save, pre_sa
 from django.dispatch import receiver
 
 from articles.cache import invalidate_public_pages, invalidate_rendered_pages
-from articles.models import Article, Reference, ReviewerProfile, Revision, Topic, content_hash
+from articles.models import (
+    LIVE_FIELDS,
+    Article,
+    Reference,
+    Review,
+    ReviewerProfile,
+    TOPIC_LIVE_FIELDS,
+    Revision,
+    Topic,
+    TopicRevision,
+)
 
 
 @receiver(pre_save, sender=Revision, dispatch_uid="articles.hash_loaded_revision")
+@receiver(pre_save, sender=TopicRevision, dispatch_uid="articles.hash_loaded_topic_revision")
 def hash_loaded_revision(
-    sender: type[Revision], instance: Revision, raw: bool, **kwargs: Any
-) -> None:
+    sender: type[Revision] | type[TopicRevision], instance: Revision | TopicRevision, raw: bool,
+    **kwargs: Any,
+) -> None:  # fmt: skip
     if raw:
-        instance.content_hash = content_hash(instance.title, instance.summary, instance.body)
+        instance.content_hash = instance.compute_hash()
 
 
 @receiver(pre_save, sender=Article, dispatch_uid="articles.render_loaded_article")
@@ -28,29 +40,55 @@ def render_loaded_article(
     sender: type[Article], instance: Article, raw: bool, **kwargs: Any
 ) -> None:
     if raw:
-        instance.sync_live_copy(corrections=False)
+        instance.sync_live_copy(corrections=False, topics=False)
         instance.next_review_due = instance.compute_next_review_due()
         # Loaded content may replace what the public sees.
         transaction.on_commit(invalidate_public_pages, robust=True)
 
 
-@receiver(post_save, sender=Revision, dispatch_uid="articles.render_loaded_live_version")
-def render_loaded_live_version(
-    sender: type[Revision], instance: Revision, raw: bool, **kwargs: Any
+@receiver(post_save, sender=Article, dispatch_uid="articles.link_loaded_live_topics")
+def link_loaded_live_topics(
+    sender: type[Article], instance: Article, raw: bool, **kwargs: Any
 ) -> None:
-    # Fixtures list an article before its versions, so the live text can
-    # only be rendered once its version has arrived.
+    if raw:
+        instance.sync_live_topics()
+
+
+@receiver(post_save, sender=Revision, dispatch_uid="articles.render_loaded_live_version")
+@receiver(post_save, sender=Review, dispatch_uid="articles.loaded_review_of_live_version")
+def render_loaded_live_version(
+    sender: type[Revision] | type[Review], instance: Revision | Review, raw: bool, **kwargs: Any
+) -> None:
+    # Fixtures list an article before its versions and reviews, so the live
+    # copy (text, topics, reviewer) can only be derived once they arrive.
     if raw:
         article = Article.objects.get(pk=instance.article_id)
-        if article.live_version == instance.number:
+        revision = instance if sender is Revision else instance.revision
+        if article.live_version == revision.number:
             article.sync_live_copy(corrections=False)
             Article.objects.filter(pk=article.pk).update(
-                live_title=article.live_title,
-                live_summary=article.live_summary,
-                live_body_html=article.live_body_html,
-                live_headings=article.live_headings,
-                live_text=article.live_text,
+                **{name: getattr(article, name) for name in LIVE_FIELDS
+                   if name != "live_corrections"}
+            )  # fmt: skip
+
+
+@receiver(post_save, sender=TopicRevision, dispatch_uid="articles.loaded_topic_version")
+def loaded_topic_version(
+    sender: type[TopicRevision], instance: TopicRevision, raw: bool, **kwargs: Any
+) -> None:
+    if raw:
+        topic = Topic.objects.get(pk=instance.topic_id)
+        if topic.live_version == instance.number:
+            topic.sync_live_copy()
+            Topic.objects.filter(pk=topic.pk).update(
+                **{name: getattr(topic, name) for name in TOPIC_LIVE_FIELDS}
             )
+
+
+@receiver(pre_save, sender=Topic, dispatch_uid="articles.loaded_topic")
+def loaded_topic(sender: type[Topic], instance: Topic, raw: bool, **kwargs: Any) -> None:
+    if raw:
+        instance.sync_live_copy()
 
 
 @receiver(post_save, sender=Topic, dispatch_uid="articles.topic_saved")

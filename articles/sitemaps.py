@@ -17,7 +17,9 @@ class ArticleSitemap(Sitemap):
     limit = 1000
 
     def items(self) -> QuerySet[Article]:
-        return Article.objects.published().only("slug", "live_updated_at").order_by("pk")
+        return (
+            Article.objects.published().only("slug", "live_slug", "live_updated_at").order_by("pk")
+        )
 
     def lastmod(self, article: Article) -> datetime | None:
         return article.live_updated_at
@@ -32,13 +34,13 @@ class TopicSitemap(Sitemap):
     limit = 1000
 
     def items(self) -> QuerySet[Topic]:
-        return Topic.objects.with_guides().only("slug", "updated_at").order_by("pk")
+        return Topic.objects.with_guides().only("slug", "live_updated_at").order_by("pk")
 
-    def lastmod(self, topic: Topic) -> datetime:
-        return topic.updated_at
+    def lastmod(self, topic: Topic) -> datetime | None:
+        return topic.live_updated_at
 
     def get_latest_lastmod(self) -> datetime | None:
-        return self.items().aggregate(m=Max("updated_at"))["m"]
+        return self.items().aggregate(m=Max("live_updated_at"))["m"]
 
 
 class PageSitemap(Sitemap):

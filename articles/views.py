@@ -43,7 +43,7 @@ NOINDEX = "noindex, nofollow"
 
 
 def _published_in_topic() -> QuerySet[Article]:
-    return Article.objects.published().filter(topics=OuterRef("pk")).order_by()
+    return Article.objects.published().filter(live_topics=OuterRef("pk")).order_by()
 
 
 class ConditionalGetMixin:
@@ -109,7 +109,7 @@ class BoundedPaginator(Paginator):
 
 
 class ArticleListView(ConditionalGetMixin, ListView):
-    queryset = Article.objects.published().only("slug", "live_title", "live_summary")
+    queryset = Article.objects.published().only("slug", "live_slug", "live_title", "live_summary")
     context_object_name = "articles"
     paginate_by = 50
     paginator_class = BoundedPaginator
@@ -163,7 +163,7 @@ def _as_datetime(value: Any) -> Any:
 PUBLIC_ARTICLE_STAMP = _CompiledQuery(
     lambda slug: (
         Article.objects.published()
-        .filter(slug=slug)
+        .filter(live_slug=slug)
         .annotate(topics_changed=_topics_changed())
         .values_list("pk", "live_version", "updated_at", "topics_changed")
     )
@@ -171,10 +171,12 @@ PUBLIC_ARTICLE_STAMP = _CompiledQuery(
 
 
 def _topics_changed() -> Subquery:
+    # The public text of a topic changes only on its approval.
     return Subquery(
-        Topic.objects.filter(articles=OuterRef("pk"))
-        .order_by("-updated_at")
-        .values("updated_at")[:1]
+        Topic.objects.public()
+        .filter(live_articles=OuterRef("pk"))
+        .order_by("-live_updated_at")
+        .values("live_updated_at")[:1]
     )
 
 
@@ -182,11 +184,15 @@ class ArticleDetailView(ConditionalGetMixin, DetailView):
     context_object_name = "article"
 
     def get_queryset(self) -> QuerySet[Article]:
-        return (
-            Article.objects.published()
-            .select_related("reviewed_by__reviewer_profile")
-            .defer("title", "summary", "body", "correction_note")
-        )
+        return Article.objects.published().defer("title", "summary", "body", "correction_note")
+
+    def get_object(self, queryset: QuerySet[Article] | None = None) -> Article:
+        # The public address is the approved version's slug.
+        queryset = self.get_queryset() if queryset is None else queryset
+        try:
+            return queryset.get(live_slug=self.kwargs["slug"])
+        except Article.DoesNotExist:
+            raise Http404(_("No guide at this address.")) from None
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         self.stamp = PUBLIC_ARTICLE_STAMP.fetch(kwargs["slug"])
@@ -196,7 +202,7 @@ class ArticleDetailView(ConditionalGetMixin, DetailView):
                     old_slug=kwargs["slug"], article__in=Article.objects.published()
                 )
                 .select_related("article")
-                .only("article__slug")
+                .only("article__slug", "article__live_slug")
                 .first()
             )
             if moved is None:
@@ -212,16 +218,21 @@ class ArticleDetailView(ConditionalGetMixin, DetailView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         article = self.object
-        context["topics"] = list(article.topics.only("name", "slug", "nonproprietary_name",
-                                                     "alternate_names", "drug_class"))  # fmt: skip
-        context["references"] = list(article.references.all())
+        context["topics"] = list(
+            article.live_topics.public().only(
+                "slug", "live_name", "live_nonproprietary_name", "live_alternate_names",
+                "live_drug_class",
+            )
+        )
+        context["references"] = article.live_sources
+        context["reviewer"] = article.live_reviewer
         context["corrections"] = [
             {"created_at": datetime.fromisoformat(c["created_at"]), "public_note": c["public_note"]}
             for c in article.live_corrections
         ]
         context["urgent_help"] = settings.URGENT_HELP
         context["crumbs"] = [(reverse("articles:topics"), _("Topics"))] + [
-            (topic.get_absolute_url(), topic.name) for topic in context["topics"][:1]
+            (topic.get_absolute_url(), topic.live_name) for topic in context["topics"][:1]
         ]
         context["canonical_url"] = self.request.build_absolute_uri(article.get_absolute_url())
         context["json_ld"] = seo.medical_web_page(
@@ -264,7 +275,9 @@ class TopicListView(ConditionalGetMixin, ListView):
 
     def get_queryset(self) -> QuerySet[Topic]:
         return (
-            Topic.objects.with_guides().only("name", "slug", "description").order_by("name", "pk")
+            Topic.objects.with_guides()
+            .only("live_name", "slug", "live_description")
+            .order_by("live_name", "pk")
         )
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
@@ -273,7 +286,7 @@ class TopicListView(ConditionalGetMixin, ListView):
         return context
 
     def validators(self) -> tuple[str, datetime | None]:
-        topics = Topic.objects.aggregate(n=Count("pk"), changed=Max("updated_at"))
+        topics = Topic.objects.public().aggregate(n=Count("pk"), changed=Max("live_updated_at"))
         published, guides_changed = _site_state()
         changed = max(filter(None, [topics["changed"], guides_changed]), default=None)
         page = self.request.GET.get("page", "1")
@@ -288,7 +301,7 @@ class TopicDetailView(ConditionalGetMixin, DetailView):
         in_topic = _published_in_topic().values("topics").annotate(n=Count("pk")).values("n")
         # As _site_state: the newest change to any article only moves forward.
         newest = Article.objects.order_by("-updated_at").values("updated_at")[:1]
-        return Topic.objects.annotate(
+        return Topic.objects.public().annotate(
             guide_count=Subquery(in_topic, output_field=IntegerField()),
             guides_changed=Subquery(newest),
         )
@@ -304,7 +317,7 @@ class TopicDetailView(ConditionalGetMixin, DetailView):
 
     def validators(self) -> tuple[str, datetime | None]:
         topic = self.object
-        changed = max(filter(None, [topic.updated_at, topic.guides_changed]))
+        changed = max(filter(None, [topic.live_updated_at, topic.guides_changed]))
         page = self.request.GET.get("page", "1")
         return _stamp("topic", topic.pk, page, topic.guide_count, changed), changed
 
@@ -312,8 +325,8 @@ class TopicDetailView(ConditionalGetMixin, DetailView):
         context = super().get_context_data(**kwargs)
         guides = (
             Article.objects.published()
-            .filter(topics=self.object)
-            .only("slug", "live_title", "live_summary")
+            .filter(live_topics=self.object)
+            .only("slug", "live_slug", "live_title", "live_summary")
             .order_by("live_title", "pk")
         )
         page = BoundedPaginator(guides, self.paginate_by).get_page(self.request.GET.get("page"))

@@ -17,6 +17,7 @@ commands and the tests all call these functions and nothing else.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import models, transaction
@@ -26,14 +27,30 @@ from simple_history.utils import bulk_create_with_history
 
 from articles.models import (
     CLINICAL_REVIEWERS_GROUP,
+    LIVE_FIELDS,
     Article,
+    Reference,
     Review,
+    ReviewerProfile,
     Revision,
     SlugRedirect,
+    Topic,
+    TopicReview,
+    TopicRevision,
+    render_version,
+    sources_snapshot,
 )
 
 Status = Article.Status
 User = AbstractBaseUser | AnonymousUser
+
+# The working copy's own columns: the only ones an edit writes (with the
+# workflow's bookkeeping in _EDIT_BOOKKEEPING). Never the live copy, the
+# review dates or the reviewer, whatever the instance passed in holds.
+WORKING_FIELDS = ("title", "slug", "summary", "body", "correction_note", "review_interval_months")
+_EDIT_BOOKKEEPING = ("status", "lock_version", "updated_by", "updated_at")
+TOPIC_WORKING_FIELDS = ("name", "description", "nonproprietary_name", "alternate_names",
+                        "drug_class")  # fmt: skip
 
 # Called after a commit that changed what the public sees. The page cache
 # registers itself here so this module does not depend on it.
@@ -58,9 +75,36 @@ class EditConflictError(WorkflowError):
 
 
 def is_clinician(user: User) -> bool:
+    """An active member of “Clinical reviewers”. Being a superuser does not
+    make anyone a clinician."""
     if not (user.is_authenticated and user.is_active):
         return False
-    return user.is_superuser or user.groups.filter(name=CLINICAL_REVIEWERS_GROUP).exists()
+    return user.groups.filter(name=CLINICAL_REVIEWERS_GROUP).exists()
+
+
+def public_profile(user: User) -> ReviewerProfile | None:
+    """The user's reviewer profile if it gives a public name, else None."""
+    if not user.is_authenticated:
+        return None
+    profile = ReviewerProfile.objects.filter(user=user).first()
+    if profile is None or not profile.display_name.strip():
+        return None
+    return profile
+
+
+def _require_approver(user: User, what: str) -> ReviewerProfile:
+    """Approval needs a clinician with a public name: the name readers see."""
+    if not is_clinician(user):
+        raise WorkflowError(
+            _("Only members of “Clinical reviewers” can approve %(what)s.") % {"what": what}
+        )
+    profile = public_profile(user)
+    if profile is None:
+        raise WorkflowError(
+            _("Your reviewer profile has no public name, and readers are told who reviewed "
+              "each page. Add your name under “Reviewer profiles” first.")
+        )  # fmt: skip
+    return profile
 
 
 def _require(user: User, perm: str, action: str) -> None:
@@ -77,13 +121,39 @@ def _require_state(article: Article, allowed: set[str], action: str) -> None:
         )  # fmt: skip
 
 
-def authors_of_pending_changes(article: Article) -> set[int | None]:
-    """Users who wrote any version since the last approved one."""
-    return set(
-        article.revisions.filter(number__gt=article.approved_revision_number).values_list(
-            "created_by", flat=True
+def text_authors(article: Article, number: int, _seen: frozenset[int] = frozenset()) -> set:
+    """Who wrote the content of version ``number``: the authors of every
+    version since the last approval before it (the change it completed),
+    and, for a revert, the authors of the content it restored, followed
+    back through reverts of reverts. User ids; None for unknown authors."""
+    approved = set(
+        article.reviews.filter(decision=Review.Decision.APPROVED).values_list(
+            "revision__number", flat=True
         )
     )
+    base = max((n for n in approved if n < number), default=0)
+    authors: set[int | None] = set()
+    for created_by, restored_from in article.revisions.filter(
+        number__gt=base, number__lte=number
+    ).values_list("created_by", "restored_from"):
+        authors.add(created_by)
+        if restored_from is not None and restored_from not in _seen:
+            authors |= text_authors(article, restored_from, _seen | {number})
+    return authors
+
+
+def authors_of_pending_changes(article: Article) -> set[int | None]:
+    """Users who wrote any version since the last approved one, and the
+    original authors of any text a revert among them restored: none of
+    them may approve the change."""
+    authors: set[int | None] = set()
+    for created_by, restored_from in article.revisions.filter(
+        number__gt=article.approved_revision_number
+    ).values_list("created_by", "restored_from"):
+        authors.add(created_by)
+        if restored_from is not None:
+            authors |= text_authors(article, restored_from)
+    return authors
 
 
 def latest_revision(article: Article) -> Revision | None:
@@ -101,74 +171,142 @@ def _public_changed() -> None:
         transaction.on_commit(callback, robust=True)
 
 
-def _save(article: Article, user: User | None) -> None:
+def _save(article: Article, user: User | None, update_fields: list[str] | None = None) -> None:
     article._history_user = user if user is not None and user.is_authenticated else None
-    article.save()
+    article.save(update_fields=update_fields)
+
+
+def _conflict(model_name: str, current: Article | Topic) -> EditConflictError:
+    who = current.updated_by.get_username() if current.updated_by else _("someone else")
+    return EditConflictError(
+        _(
+            "%(who)s changed this %(model)s at %(when)s, after you opened it. Your text "
+            "has not been saved and is still in the form: copy it, reload the page, "
+            "and apply your changes again."
+        )
+        % {"who": who, "model": model_name,
+           "when": timezone.localtime(current.updated_at).strftime("%H:%M:%S")}
+    )  # fmt: skip
 
 
 # Editing -----------------------------------------------------------------------
 
 
-@transaction.atomic
-def save_working_copy(*, article: Article, user: User, expected_version: int | None) -> Article:
-    """Save an editor's changes to the working copy (the instance holds them).
+def _claim(model: type[Article] | type[Topic], pk: int, expected_version: int | None,
+           model_name: str) -> None:  # fmt: skip
+    """Compare-and-set on ``lock_version``: this UPDATE succeeds for exactly
+    one of two concurrent saves, on SQLite and PostgreSQL alike."""
+    claimed = model.objects.filter(pk=pk, lock_version=expected_version).update(
+        lock_version=models.F("lock_version") + 1
+    )
+    if not claimed:
+        raise _conflict(model_name, model.objects.select_related("updated_by").get(pk=pk))
 
-    A change of text adds a new immutable version. The live copy never
-    changes here. ``expected_version`` is the ``lock_version`` the editor's
-    form was built from; if someone saved in between, nothing is written.
+
+def _check_slug_free(article: Article) -> None:
+    taken = Article.objects.filter(live_slug=article.slug).exclude(pk=article.pk)
+    if article.slug and taken.exists():
+        raise WorkflowError(
+            _("The address “%(slug)s” belongs to another published guide. Choose another slug.")
+            % {"slug": article.slug}
+        )
+
+
+def _snapshot(article: Article, topics: list[Topic] | None,
+              sources: list[dict] | None) -> dict[str, object]:  # fmt: skip
+    snapshot = article.working_snapshot()
+    if topics is not None:
+        snapshot["topics"] = sorted(topic.slug for topic in topics)
+    if sources is not None:
+        snapshot["sources"] = sources_snapshot(sources)
+    return snapshot
+
+
+@transaction.atomic
+def save_working_copy(
+    *,
+    article: Article,
+    user: User,
+    expected_version: int | None,
+    topics: list[Topic] | None = None,
+    sources: list[dict] | None = None,
+    restored_from: int | None = None,
+) -> Article:
+    """Save an editor's changes to the working copy (the instance holds the
+    text; ``topics`` and ``sources`` replace the article's topics and
+    sources when given, each source a dict of ``SOURCE_FIELDS``).
+
+    Writes only ``WORKING_FIELDS`` (and the workflow's status and lock), in
+    one save, so one edit makes one history row; the live copy, review
+    dates and reviewer are never written here, whatever the instance holds.
+    A change of any public field adds a new immutable version.
+    ``expected_version`` is the ``lock_version`` the editor's form was built
+    from; if someone saved in between, nothing is written
+    (:class:`EditConflictError`). ``restored_from``: the version a revert
+    restores, recorded on the new version.
     """
     creating = article.pk is None
     _require(user, "articles.add_article" if creating else "articles.change_article",
              _("edit articles"))  # fmt: skip
-    if not creating:
-        # Compare-and-set: this UPDATE succeeds for exactly one of two
-        # concurrent saves, on SQLite and PostgreSQL alike.
-        claimed = Article.objects.filter(pk=article.pk, lock_version=expected_version).update(
-            lock_version=models.F("lock_version") + 1
-        )
-        if not claimed:
-            current = Article.objects.select_related("updated_by").get(pk=article.pk)
-            who = current.updated_by.get_username() if current.updated_by else _("someone else")
-            raise EditConflictError(
-                _(
-                    "%(who)s changed this article at %(when)s, after you opened it. Your text "
-                    "has not been saved and is still in the form: copy it, reload the page, "
-                    "and apply your changes again."
-                )
-                % {"who": who, "when": timezone.localtime(current.updated_at).strftime("%H:%M:%S")}
-            )
-        article.lock_version = expected_version + 1
+    _check_slug_free(article)
+    if creating:
+        # A new article starts with nothing public, whatever it was built with.
+        for name in LIVE_FIELDS:
+            setattr(article, name, Article._meta.get_field(name).get_default())
+        article.live_version = article.last_reviewed = article.reviewed_by = None
+        article.next_review_due = article.published_at = article.live_updated_at = None
+        article.approved_revision_number = 0
+        article.created_by = article.updated_by = user
+        article.status = Status.DRAFT
+        _save(article, user)
+        current = article
+        snapshot = _snapshot(article, topics, sources)
+    else:
+        _claim(Article, article.pk, expected_version, _("article"))
         current = Article.objects.get(pk=article.pk)
-        if current.status == Status.IN_REVIEW and article.working_hash() != current.working_hash():
+        snapshot = _snapshot(article, topics, sources)
+        if current.status == Status.IN_REVIEW and snapshot != current.working_snapshot():
             raise WorkflowError(
                 _("“%(title)s” is in clinical review. Ask the reviewer to request changes "
                   "before editing it.") % {"title": current.title}
             )  # fmt: skip
-        article.status = current.status
-        # Public addresses: the old slug keeps answering with a 301.
-        SlugRedirect.record(article=article, old_slug=current.slug)
-    else:
-        article.created_by = user
-        article.status = Status.DRAFT
-    article.updated_by = user
-    _save(article, user)
-
-    latest = latest_revision(article)
-    if latest is None or latest.content_hash != article.working_hash():
-        Revision.objects.create(
-            article=article,
-            number=(latest.number if latest else 0) + 1,
-            title=article.title,
-            summary=article.summary,
-            body=article.body,
-            correction_note=article.correction_note,
-            created_by=user,
+        for name in WORKING_FIELDS:
+            setattr(current, name, getattr(article, name))
+        current.updated_by = user
+    latest = latest_revision(current)
+    changed = latest is None or latest.snapshot() != snapshot
+    if changed and current.status == Status.PUBLISHED:
+        # The working copy now differs from the live one: it needs review.
+        current.status = Status.DRAFT
+    if not creating:
+        _save(current, user, update_fields=[*WORKING_FIELDS, *_EDIT_BOOKKEEPING])
+    if topics is not None:
+        current.topics.set(topics)
+    if sources is not None:
+        Reference.objects.filter(article=current).delete()
+        Reference.objects.bulk_create(
+            Reference(article=current, **source) for source in _source_rows(sources)
         )
-        if article.status == Status.PUBLISHED:
-            # The working copy now differs from the live one: it needs review.
-            article.status = Status.DRAFT
-            _save(article, user)
+    if changed:
+        Revision.objects.create(
+            article=current,
+            number=(latest.number if latest else 0) + 1,
+            created_by=user,
+            restored_from=restored_from,
+            **snapshot,
+        )
+    if not creating:
+        article.refresh_from_db()
     return article
+
+
+def _source_rows(sources: list[dict]) -> list[dict]:
+    """Version-form sources as Reference column values."""
+    rows = []
+    for source in sources_snapshot(sources):
+        accessed = source["date_accessed"]
+        rows.append({**source, "date_accessed": date.fromisoformat(accessed) if accessed else None})
+    return rows
 
 
 @transaction.atomic
@@ -187,28 +325,37 @@ def create_drafts(*, articles: list[Article], user: User) -> list[Article]:
         )
         for article in created:
             article.pk = by_slug[article.slug]
-    Revision.objects.bulk_create(
-        Revision(
-            article_id=article.pk, number=1, title=article.title, summary=article.summary,
-            body=article.body, correction_note=article.correction_note, created_by=user,
-            content_hash=article.working_hash(),
-        )
-        for article in created
-    )  # fmt: skip
+    revisions = []
+    for article in created:
+        revision = Revision(
+            article_id=article.pk, number=1, title=article.title, slug=article.slug,
+            summary=article.summary, body=article.body, topics=[], sources=[],
+            correction_note=article.correction_note, created_by=user,
+        )  # fmt: skip
+        revision.content_hash = revision.compute_hash()
+        revisions.append(revision)
+    Revision.objects.bulk_create(revisions)
     return created
 
 
 @transaction.atomic
 def revert(*, article: Article, user: User, revision: Revision) -> Revision:
-    """Make an earlier version the working copy again, as a new version."""
+    """Make an earlier version the working copy again, as a new version that
+    records which version it restores (so that version's authors still
+    cannot approve it)."""
     article = _locked(article)
     _require(user, "articles.change_article", _("edit articles"))
     _require_state(article, {Status.DRAFT, Status.CHANGES_REQUESTED, Status.PUBLISHED},
                    _("reverted"))  # fmt: skip
     if revision.article_id != article.pk:
         raise WorkflowError(_("That version belongs to another article."))
-    article.title, article.summary, article.body = revision.title, revision.summary, revision.body
-    save_working_copy(article=article, user=user, expected_version=article.lock_version)
+    for name in ("title", "slug", "summary", "body", "correction_note"):
+        setattr(article, name, getattr(revision, name))
+    save_working_copy(
+        article=article, user=user, expected_version=article.lock_version,
+        topics=list(Topic.objects.filter(slug__in=revision.topics)),
+        sources=list(revision.sources), restored_from=revision.number,
+    )  # fmt: skip
     return latest_revision(article)
 
 
@@ -227,43 +374,78 @@ def submit(*, article: Article, user: User) -> Article:
     return article
 
 
-@transaction.atomic
 def approve(
-    *, article: Article, reviewer: User, revision: Revision | None = None, comment: str = ""
+    *, article: Article, reviewer: User, version: int, content_hash: str, comment: str = ""
 ) -> Review:
-    """Approve the version under review and make it the live copy.
+    """Approve the version the reviewer read and make it the live copy.
 
-    ``revision`` is the version the reviewer looked at; if the text has
-    changed since, the approval is refused, because an approval belongs to
-    exact content.
+    ``version`` (the version number) and ``content_hash`` (its SHA-256, as
+    shown beside it) are what the reviewer read; unless both still name the
+    latest version, nothing is approved, because an approval belongs to
+    exact content. A published guide whose latest version is already live
+    may be approved again: that is its periodic review.
+
+    The Markdown is rendered before the write transaction opens (SQLite in
+    IMMEDIATE mode takes the write lock at BEGIN), and checked again under
+    the row lock: the rendering is used only if the version is unchanged.
     """
+    _require_approver(reviewer, _("articles"))
+    if not isinstance(version, int) or not content_hash:
+        raise WorkflowError(
+            _("Say which version you read: its number and its content hash are both required.")
+        )
+    read = Revision.objects.filter(article_id=article.pk, number=version).first()
+    if read is None or read.content_hash != content_hash:
+        raise WorkflowError(
+            _("Version %(seen)s with that content hash is not a version of this guide. "
+              "Open the guide again and review what it shows.") % {"seen": version}
+        )  # fmt: skip
+    rendered = render_version(read)
+    with transaction.atomic():
+        return _approve_locked(article, reviewer, read, rendered, comment)
+
+
+def _approve_locked(article: Article, reviewer: User, read: Revision,
+                    rendered: dict[str, object], comment: str) -> Review:  # fmt: skip
     article = _locked(article)
-    if not is_clinician(reviewer):
-        raise WorkflowError(_("Only members of “Clinical reviewers” can approve articles."))
-    _require_state(article, {Status.IN_REVIEW}, _("approved"))
     latest = latest_revision(article)
-    if revision is not None and revision.pk != latest.pk:
+    periodic = article.status == Status.PUBLISHED and article.live_version == latest.number
+    if not periodic:
+        _require_state(article, {Status.IN_REVIEW}, _("approved"))
+    if read.pk != latest.pk:
         raise WorkflowError(
             _("The text changed after you opened it (you reviewed version %(seen)s, the "
               "latest is %(latest)s). Review the latest version.")
-            % {"seen": revision.number, "latest": latest.number}
+            % {"seen": read.number, "latest": latest.number}
         )  # fmt: skip
     if reviewer.pk in authors_of_pending_changes(article):
         raise WorkflowError(
-            _("You wrote part of this change, so another clinician must approve it.")
-        )
+            _("You wrote part of this change, or the text it restores, so another clinician "
+              "must approve it.")
+        )  # fmt: skip
+    profile = _require_approver(reviewer, _("articles"))
+    if read.slug != article.live_slug:
+        taken = Article.objects.filter(live_slug=read.slug).exclude(pk=article.pk)
+        if taken.exists():
+            raise WorkflowError(
+                _("The address “%(slug)s” belongs to another published guide. Ask an editor to "
+                  "choose another slug.") % {"slug": read.slug}
+            )  # fmt: skip
     now = timezone.now()
     review = _record_review(article, latest, reviewer, Review.Decision.APPROVED, comment,
-                            public_note=article.correction_note, created_at=now)  # fmt: skip
+                            profile=profile, public_note=_new_correction_note(article, latest),
+                            created_at=now)  # fmt: skip
+    old_slug = article.live_slug
     article.live_version = latest.number
-    article.sync_live_copy()
+    article.sync_live_copy(rendered=rendered)
+    SlugRedirect.record(article=article, old_slug=old_slug)
     article.approved_revision_number = latest.number
     article.status = Status.PUBLISHED
-    article.correction_note = ""
     article.last_reviewed = now
     article.reviewed_by = reviewer
     article.next_review_due = article.compute_next_review_due()
-    article.live_updated_at = now
+    if not periodic:
+        article.live_updated_at = now
     article.published_at = article.published_at or now
     article.lock_version += 1
     _save(article, reviewer)
@@ -271,13 +453,35 @@ def approve(
     return review
 
 
+def _new_correction_note(article: Article, revision: Revision) -> str:
+    """The note this approval publishes: the version's correction note,
+    unless the last approved version already carried the same one (a note
+    is published once, with the change it describes)."""
+    if not revision.correction_note:
+        return ""
+    previous = (
+        article.reviews.filter(decision=Review.Decision.APPROVED)
+        .exclude(revision=revision)
+        .select_related("revision")
+        .first()
+    )
+    if previous is not None and previous.revision.correction_note == revision.correction_note:
+        return ""
+    return revision.correction_note
+
+
 def _record_review(article: Article, revision: Revision, reviewer: User, decision: str,
-                   comment: str, **extra: object) -> Review:  # fmt: skip
-    """A clinician's decision on exactly this version: its id and its hash."""
-    return Review.objects.create(
+                   comment: str, *, profile: ReviewerProfile | None,
+                   **extra: object) -> Review:  # fmt: skip
+    """A clinician's decision on exactly this version: its id and its hash,
+    with the reviewer's public name and registration as they are now."""
+    review = Review(
         article=article, revision=revision, content_hash=revision.content_hash,
         reviewer=reviewer, decision=decision, comment=comment, **extra,
     )  # fmt: skip
+    review.record_reviewer(profile)
+    review.save()
+    return review
 
 
 @transaction.atomic
@@ -292,7 +496,8 @@ def request_changes(*, article: Article, reviewer: User, comment: str) -> Review
     if not comment.strip():
         raise WorkflowError(_("Say what needs to change: a comment is required."))
     review = _record_review(article, latest_revision(article), reviewer,
-                            Review.Decision.CHANGES_REQUESTED, comment.strip())  # fmt: skip
+                            Review.Decision.CHANGES_REQUESTED, comment.strip(),
+                            profile=public_profile(reviewer))  # fmt: skip
     article.status = Status.CHANGES_REQUESTED
     _save(article, reviewer)
     return review
@@ -357,3 +562,124 @@ def delete(*, article: Article, user: User) -> None:
     # they go, with the never-published draft they belong to.
     Revision.objects.filter(article=article).delete()
     article.delete()
+
+
+# Topics ------------------------------------------------------------------------
+
+
+@transaction.atomic
+def save_topic(*, topic: Topic, user: User, expected_version: int | None) -> Topic:
+    """Save an editor's change to a topic's working text. A change adds an
+    immutable topic version; readers keep the approved text until a
+    clinician who did not write the change approves it. The slug is fixed
+    once the topic exists. ``expected_version`` is the ``lock_version`` the
+    editor's form was built from (:class:`EditConflictError` if someone
+    saved in between)."""
+    creating = topic.pk is None
+    _require(user, "articles.add_topic" if creating else "articles.change_topic",
+             _("edit topics"))  # fmt: skip
+    if creating:
+        for name in ("live_name", "live_description", "live_nonproprietary_name",
+                     "live_alternate_names", "live_drug_class"):  # fmt: skip
+            setattr(topic, name, "")
+        topic.live_version = topic.live_updated_at = None
+        topic.approved_revision_number = 0
+        topic.updated_by = user
+        topic._history_user = user
+        topic.save()
+        current = topic
+    else:
+        _claim(Topic, topic.pk, expected_version, _("topic"))
+        current = Topic.objects.get(pk=topic.pk)
+        if topic.slug != current.slug:
+            raise WorkflowError(
+                _("A topic's slug cannot change once the topic exists: guides' versions and "
+                  "readers' links name the topic by it.")
+            )
+        for name in TOPIC_WORKING_FIELDS:
+            setattr(current, name, getattr(topic, name))
+        current.updated_by = user
+        current.save(update_fields=[*TOPIC_WORKING_FIELDS, "lock_version", "updated_by",
+                                    "updated_at"])  # fmt: skip
+    latest = current.revisions.order_by("-number").first()
+    snapshot = current.working_snapshot()
+    if latest is None or latest.snapshot() != snapshot:
+        TopicRevision.objects.create(
+            topic=current, number=(latest.number if latest else 0) + 1, created_by=user,
+            **snapshot,
+        )  # fmt: skip
+    if not creating:
+        topic.refresh_from_db()
+    return topic
+
+
+def topic_pending_authors(topic: Topic) -> set[int | None]:
+    return set(
+        topic.revisions.filter(number__gt=topic.approved_revision_number).values_list(
+            "created_by", flat=True
+        )
+    )
+
+
+def latest_topic_revision(topic: Topic) -> TopicRevision | None:
+    return topic.revisions.order_by("-number").first()
+
+
+@transaction.atomic
+def approve_topic(
+    *, topic: Topic, reviewer: User, version: int, content_hash: str
+) -> TopicReview:
+    """Approve the topic text the reviewer read (``version`` and its
+    ``content_hash``) and make it what readers see."""
+    profile = _require_approver(reviewer, _("topics"))
+    topic = Topic.objects.select_for_update().get(pk=topic.pk)
+    latest = latest_topic_revision(topic)
+    if latest is None or latest.number == topic.live_version:
+        raise WorkflowError(_("This topic has no change waiting for approval."))
+    if latest.number != version or latest.content_hash != content_hash:
+        raise WorkflowError(
+            _("The topic changed after you opened it (you reviewed version %(seen)s, the "
+              "latest is %(latest)s). Review the latest version.")
+            % {"seen": version, "latest": latest.number}
+        )  # fmt: skip
+    if reviewer.pk in topic_pending_authors(topic):
+        raise WorkflowError(
+            _("You wrote part of this change, so another clinician must approve it.")
+        )
+    review = TopicReview.objects.create(
+        topic=topic, revision=latest, content_hash=latest.content_hash, reviewer=reviewer,
+        reviewer_name=profile.public_name,
+    )  # fmt: skip
+    topic.live_version = topic.approved_revision_number = latest.number
+    topic.sync_live_copy()
+    topic.live_updated_at = timezone.now()
+    topic.save()
+    _public_changed()
+    return review
+
+
+# Reviewer profiles ---------------------------------------------------------------
+
+
+def may_edit_profile(*, profile: ReviewerProfile, user: User) -> bool:
+    """Only the clinician themself, or an administrator (superuser), edits a
+    reviewer profile."""
+    if not (user.is_authenticated and user.is_active):
+        return False
+    if user.is_superuser:
+        return True
+    return profile.user_id == user.pk and is_clinician(user)
+
+
+@transaction.atomic
+def save_reviewer_profile(*, profile: ReviewerProfile, user: User | None) -> ReviewerProfile:
+    """Save a reviewer profile, recorded in its history with who changed it.
+    ``user`` None is a command run by the site's operator (create_account).
+    Reviews already given keep the name recorded with them."""
+    if user is not None and not may_edit_profile(profile=profile, user=user):
+        raise WorkflowError(
+            _("Only the clinician themself or an administrator can change a reviewer profile.")
+        )
+    profile._history_user = user if user is not None and user.is_authenticated else None
+    profile.save()
+    return profile

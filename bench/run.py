@@ -254,15 +254,17 @@ def publish_visible_after(target: Server, env: dict[str, str]) -> float:
     code = (
         "import time\n"
         "from django.contrib.auth.models import Group, User\n"
-        "from articles import workflow\nfrom articles.models import Article\n"
+        "from articles import workflow\nfrom articles.models import Article, ReviewerProfile\n"
         "e, _ = User.objects.get_or_create(username='bench-editor')\n"
         "e.groups.add(Group.objects.get(name='Editors'))\n"
         "c, _ = User.objects.get_or_create(username='bench-clinician')\n"
         "c.groups.add(Group.objects.get(name='Clinical reviewers'))\n"
+        "ReviewerProfile.objects.get_or_create(user=c, defaults={'display_name': 'Dr Bench'})\n"
         "a = Article.objects.get(slug='diazepam-for-sleep')\n"
         f"a.body += '\\n\\n{sentence}\\n'\n"
         "workflow.save_working_copy(article=a, user=e, expected_version=a.lock_version)\n"
-        "workflow.submit(article=a, user=e)\nworkflow.approve(article=a, reviewer=c)\n"
+        "workflow.submit(article=a, user=e)\nr = workflow.latest_revision(a)\n"
+        "workflow.approve(article=a, reviewer=c, version=r.number, content_hash=r.content_hash)\n"
         "print(time.time())\n"
     )
     committed = float(manage(env, "shell", "-c", code).strip().splitlines()[-1])

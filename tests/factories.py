@@ -80,9 +80,16 @@ def make_article(*, live: bool = True, author: User | None = None, reviewer: Use
     workflow.save_working_copy(article=article, user=author, expected_version=None)
     if live:
         workflow.submit(article=article, user=author)
-        workflow.approve(article=article, reviewer=reviewer or make_clinician("factory-clinician"))
+        approve(article, reviewer or make_clinician("factory-clinician"))
         article.refresh_from_db()
     return article
+
+
+def approve(article: Article, reviewer: User, **extra: Any) -> Any:
+    """Approve the latest version as a reviewer who read it: its number and hash."""
+    latest = workflow.latest_revision(article)
+    return workflow.approve(article=article, reviewer=reviewer, version=latest.number,
+                            content_hash=latest.content_hash, **extra)  # fmt: skip
 
 
 def edit(article: Article, user: User, **changes: Any) -> Article:

@@ -14,7 +14,7 @@ from articles import workflow
 from articles.cache import GENERATION_KEY, invalidate_public_pages, publication_generation
 from articles.middleware import PublicPageCacheMiddleware
 from articles.models import Article
-from tests.factories import edit, make_article, make_clinician, make_editor, make_staff
+from tests.factories import approve, edit, make_article, make_clinician, make_editor, make_staff
 
 pytestmark = pytest.mark.django_db
 
@@ -79,7 +79,7 @@ def test_approving_a_new_version_invalidates_after_commit(
     with django_capture_on_commit_callbacks(execute=True):
         edit(article, editor, body="Revised text.", title="Revised title")
         workflow.submit(article=article, user=editor)
-        workflow.approve(article=article, reviewer=clinician)
+        approve(article, clinician)
     assert "Revised text." in client.get(article.get_absolute_url()).content.decode()
     assert "Revised title" in client.get("/").content.decode()
 

@@ -14,7 +14,7 @@ from django.core.management.base import CommandError
 
 from articles.content_io import ContentError, parse_document
 from articles.models import Article, Review, Revision
-from tests.factories import edit, make_article, make_clinician, make_editor
+from tests.factories import approve, edit, make_article, make_clinician, make_editor
 
 pytestmark = pytest.mark.django_db
 FIXTURE = Path(__file__).resolve().parent.parent / "fixtures" / "guides.json"
@@ -172,7 +172,7 @@ def _content() -> None:
     workflow.submit(article=article, user=editor)
     workflow.request_changes(article=article, reviewer=clinician, comment="Cite a source.")
     workflow.submit(article=article, user=editor)
-    workflow.approve(article=article, reviewer=clinician)
+    approve(article, clinician)
     make_article(live=False, author=editor, slug="draft-only")
 
 

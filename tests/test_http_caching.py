@@ -9,7 +9,7 @@ from django.utils import timezone
 from articles import workflow
 from articles.cache import invalidate_public_pages
 from articles.models import Topic
-from tests.factories import edit, make_article, make_clinician, make_editor, make_staff
+from tests.factories import approve, edit, make_article, make_clinician, make_editor, make_staff
 
 pytestmark = pytest.mark.django_db
 
@@ -76,7 +76,7 @@ def test_headers_change_as_soon_as_a_new_version_is_published(
     with django_capture_on_commit_callbacks(execute=True):
         edit(site, editor, title="Calm and rest")
         workflow.submit(article=site, user=editor)
-        workflow.approve(article=site, reviewer=make_clinician())
+        approve(site, make_clinician())
     response = client.get(url, headers={"if-none-match": before})
     assert response.status_code == 200
     assert response["ETag"] != before

@@ -41,9 +41,9 @@ def test_clean_explains_that_published_needs_a_live_version():
 
 
 def test_slug_is_unique():
-    make_article(slug="same")
+    make_article(slug="same", live=False)
     with pytest.raises(IntegrityError), transaction.atomic():
-        make_article(slug="same")
+        make_article(slug="same", live=False)
 
 
 def test_approval_renders_the_live_body_and_headings_once():
@@ -62,10 +62,15 @@ def test_versions_are_immutable():
         revision.save()
 
 
-def test_a_version_hashes_exactly_its_title_summary_and_body():
+def test_a_version_hashes_exactly_its_public_content():
+    """Changed by issue 11: the hash covers every public field of a version,
+    and an auditor can recompute it from the stored version."""
     article = make_article(title="T", summary="S", body="B")
     revision = article.revisions.get()
-    assert revision.content_hash == content_hash("T", "S", "B")
+    assert revision.content_hash == content_hash(**revision.snapshot())
+    assert revision.hash_is_intact()
+    assert content_hash(**{**revision.snapshot(), "body": "B "}) != revision.content_hash
+    # Versions older than migration 0010 keep their scheme-1 hash.
     assert content_hash("T", "S", "B ") != content_hash("T", "S", "B")
 
 
@@ -85,8 +90,12 @@ def test_each_saved_change_of_text_adds_a_numbered_version():
     editor = make_editor()
     article = make_article(live=False, author=editor)
     edit(article, editor, body="Second text.")
-    edit(article, editor, slug="renamed")  # no change of text, no new version
+    edit(article, editor, body="Second text.")  # no change, no new version
     assert list(Revision.objects.filter(article=article).values_list("number", flat=True)) == [2, 1]
+    # Changed by issue 11: the slug is public, so changing it is a new version.
+    edit(article, editor, slug="renamed")
+    assert article.revisions.first().slug == "renamed"
+    assert article.revisions.count() == 3
 
 
 @pytest.mark.parametrize(

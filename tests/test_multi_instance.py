@@ -197,7 +197,7 @@ def publish_new_version(env: dict[str, str], text: str) -> None:
     code = (
         "from django.contrib.auth.models import Group, User\n"
         "from articles import workflow\n"
-        "from articles.models import Article\n"
+        "from articles.models import Article, ReviewerProfile\n"
         "editor, _ = User.objects.get_or_create(username='multi-editor')\n"
         "editor.groups.add(Group.objects.get(name='Editors'))\n"
         "clinician, _ = User.objects.get_or_create(username='multi-clinician')\n"
@@ -207,7 +207,10 @@ def publish_new_version(env: dict[str, str], text: str) -> None:
         "workflow.save_working_copy(article=article, user=editor,"
         " expected_version=article.lock_version)\n"
         "workflow.submit(article=article, user=editor)\n"
-        "workflow.approve(article=article, reviewer=clinician)\n"
+        "ReviewerProfile.objects.get_or_create(user=clinician, defaults={'display_name': 'Dr M'})\n"
+        "latest = workflow.latest_revision(article)\n"
+        "workflow.approve(article=article, reviewer=clinician, version=latest.number,"
+        " content_hash=latest.content_hash)\n"
     )
     _manage(env, "shell", "-c", code)
 

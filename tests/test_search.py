@@ -6,7 +6,7 @@ from django.db import connection
 
 from articles import workflow
 from articles.search import search
-from tests.factories import edit, make_article, make_clinician, make_editor, make_staff
+from tests.factories import approve, edit, make_article, make_clinician, make_editor, make_staff
 
 pytestmark = pytest.mark.django_db
 
@@ -71,7 +71,7 @@ def test_the_index_follows_a_newly_approved_version(db):
     editor = make_editor()
     edit(article, editor, body="## A\n\nTall animals and okapis.")
     workflow.submit(article=article, user=editor)
-    workflow.approve(article=article, reviewer=make_clinician())
+    approve(article, make_clinician())
     assert titles("okapis") == ["Giraffes"]
 
 

@@ -12,7 +12,7 @@ from django.core.management import call_command
 
 from articles import workflow
 from articles.models import Article, Review, Revision
-from tests.factories import edit, make_article, make_clinician, make_editor, make_user
+from tests.factories import approve, edit, make_article, make_clinician, make_editor, make_user
 
 pytestmark = pytest.mark.django_db
 Status = Article.Status
@@ -40,7 +40,7 @@ def in_state(status: str, editor, clinician) -> Article:
     if status == Status.CHANGES_REQUESTED:
         workflow.request_changes(article=article, reviewer=clinician, comment="Fix the dose.")
         return Article.objects.get(pk=article.pk)
-    workflow.approve(article=article, reviewer=clinician)
+    approve(article, clinician)
     if status == Status.PUBLISHED:
         return Article.objects.get(pk=article.pk)
     workflow.archive(article=article, user=editor)
@@ -69,7 +69,7 @@ def test_a_draft_goes_through_review_to_the_public_site(editor, clinician):
     assert not Article.objects.published().filter(pk=article.pk).exists()
 
     workflow.submit(article=article, user=editor)
-    review = workflow.approve(article=article, reviewer=clinician, comment="Accurate.")
+    review = approve(article, clinician, comment="Accurate.")
 
     article.refresh_from_db()
     assert article.status == Status.PUBLISHED
@@ -110,7 +110,10 @@ ALL_STATES = [Status.DRAFT, Status.IN_REVIEW, Status.CHANGES_REQUESTED, Status.P
               Status.ARCHIVED]  # fmt: skip
 LEGAL_FROM = {
     "submit": {Status.DRAFT, Status.CHANGES_REQUESTED},
-    "approve": {Status.IN_REVIEW},
+    # From published: the periodic review of the live, unchanged text
+    # (issue 11: a never-reviewed live guide is due now, so a clinician must
+    # be able to review it).
+    "approve": {Status.IN_REVIEW, Status.PUBLISHED},
     "request_changes": {Status.IN_REVIEW},
     "archive": {Status.PUBLISHED},
     "restore": {Status.ARCHIVED},
@@ -121,7 +124,7 @@ def run_step(step: str, article: Article, editor, clinician) -> None:
     if step == "submit":
         workflow.submit(article=article, user=editor)
     elif step == "approve":
-        workflow.approve(article=article, reviewer=clinician)
+        approve(article, clinician)
     elif step == "request_changes":
         workflow.request_changes(article=article, reviewer=clinician, comment="Please fix.")
     elif step == "archive":
@@ -156,6 +159,12 @@ def test_every_legal_step_succeeds_from_its_states(step, editor, clinician):
     for status in LEGAL_FROM[step]:
         article = in_state(status, editor, clinician)
         run_step(step, article, editor, clinician)
+        if (step, status) == ("approve", Status.PUBLISHED):
+            # The periodic review: the live text stays, the review date moves.
+            after = Article.objects.get(pk=article.pk)
+            assert after.last_reviewed > article.last_reviewed
+            assert after.live_version == article.live_version
+            continue
         assert Article.objects.get(pk=article.pk).status != status
 
 
@@ -184,7 +193,7 @@ def test_approval_requires_membership_of_clinical_reviewers(editor):
     workflow.submit(article=article, user=editor)
     before = snapshot(article)
     with pytest.raises(workflow.WorkflowError, match="Clinical reviewers"):
-        workflow.approve(article=article, reviewer=other_editor)
+        approve(article, other_editor)
     assert snapshot(article) == before
 
 
@@ -193,7 +202,7 @@ def test_a_clinician_cannot_approve_a_change_they_wrote(clinician):
     workflow.submit(article=article, user=make_editor())
     before = snapshot(article)
     with pytest.raises(workflow.WorkflowError, match="another clinician must approve"):
-        workflow.approve(article=article, reviewer=clinician)
+        approve(article, clinician)
     assert snapshot(article) == before
 
 
@@ -204,7 +213,7 @@ def test_a_clinician_who_wrote_any_part_of_the_pending_change_cannot_approve_it(
     edit(article, editor, body="The editor's final wording.")
     workflow.submit(article=article, user=editor)
     with pytest.raises(workflow.WorkflowError, match="another clinician"):
-        workflow.approve(article=article, reviewer=clinician)
+        approve(article, clinician)
 
 
 def test_edits_approved_earlier_do_not_disqualify_their_author_later(editor, clinician):
@@ -212,23 +221,39 @@ def test_edits_approved_earlier_do_not_disqualify_their_author_later(editor, cli
     second = make_clinician("sam")
     article = make_article(live=False, author=clinician)
     workflow.submit(article=article, user=editor)
-    workflow.approve(article=article, reviewer=second)
+    approve(article, second)
     edit(article, editor, body="A later change by the editor.")
     workflow.submit(article=article, user=editor)
-    workflow.approve(article=article, reviewer=clinician)
+    approve(article, clinician)
     assert Article.objects.get(pk=article.pk).reviewed_by == clinician
 
 
-def test_the_four_eyes_rule_applies_to_superusers(editor):
+def test_a_superuser_who_is_not_a_clinician_cannot_approve(editor):
+    """Issue 11, fault 6 (changed behaviour: superusers were counted as
+    clinicians): being a superuser gives no clinical sign-off, for their
+    own change or anyone else's."""
     boss = make_user("boss", superuser=True)
     article = make_article(live=False, author=boss)
     workflow.submit(article=article, user=boss)
-    with pytest.raises(workflow.WorkflowError, match="another clinician"):
-        workflow.approve(article=article, reviewer=boss)
+    with pytest.raises(workflow.WorkflowError, match="Clinical reviewers"):
+        approve(article, boss)
     other = make_article(live=False, author=editor)
     workflow.submit(article=other, user=editor)
-    workflow.approve(article=other, reviewer=boss)
-    assert Article.objects.get(pk=other.pk).status == Status.PUBLISHED
+    before = snapshot(other)
+    with pytest.raises(workflow.WorkflowError, match="Clinical reviewers"):
+        approve(other, boss)
+    assert snapshot(other) == before
+    assert Article.objects.get(pk=other.pk).status == Status.IN_REVIEW
+
+
+def test_the_four_eyes_rule_applies_to_a_clinician_who_is_also_a_superuser(editor):
+    boss = make_clinician("boss")
+    boss.is_superuser = True
+    boss.save()
+    article = make_article(live=False, author=boss)
+    workflow.submit(article=article, user=boss)
+    with pytest.raises(workflow.WorkflowError, match="another clinician"):
+        approve(article, boss)
 
 
 # Approvals belong to exact content -----------------------------------------------------
@@ -241,17 +266,27 @@ def test_approving_a_version_other_than_the_latest_is_refused(editor, clinician)
     workflow.submit(article=article, user=editor)
     before = snapshot(article)
     with pytest.raises(workflow.WorkflowError, match="text changed after you opened it"):
-        workflow.approve(article=article, reviewer=clinician, revision=seen)
+        workflow.approve(article=article, reviewer=clinician, version=seen.number,
+                         content_hash=seen.content_hash)
     assert snapshot(article) == before
 
 
-def test_an_approval_records_the_hash_of_title_summary_and_body(editor, clinician):
-    article = make_article(live=False, author=editor, title="T", summary="S", body="B")
+def test_an_approval_records_the_hash_of_every_public_field_of_the_version(editor, clinician):
+    """Changed by issue 11 (the hash covered title, summary and body only):
+    the recorded hash is recomputable from the stored version's public
+    fields, and differs when any one of them differs."""
+    article = make_article(live=False, author=editor, title="T", summary="S", body="B",
+                           correction_note="N")  # fmt: skip
     workflow.submit(article=article, user=editor)
-    review = workflow.approve(article=article, reviewer=clinician)
+    review = approve(article, clinician)
     from articles.models import content_hash
 
-    assert review.content_hash == content_hash("T", "S", "B")
+    fields = {"title": "T", "slug": article.slug, "summary": "S", "body": "B", "topics": [],
+              "sources": [], "correction_note": "N"}  # fmt: skip
+    assert review.content_hash == content_hash(**fields) == review.revision.compute_hash()
+    for name in fields:
+        other = {**fields, name: ["x"] if isinstance(fields[name], list) else "x"}
+        assert content_hash(**other) != review.content_hash, name
 
 
 def test_a_later_edit_is_not_covered_by_the_earlier_approval(editor, clinician):
@@ -286,7 +321,7 @@ def test_editing_a_published_article_never_changes_what_the_public_sees(
     assert "Unapproved advice." not in html
 
     with django_capture_on_commit_callbacks(execute=True):
-        workflow.approve(article=article, reviewer=clinician)
+        approve(article, clinician)
     html = client.get(article.get_absolute_url()).content.decode()
     assert "Unapproved advice." in html
     assert "New title" in html
@@ -389,18 +424,26 @@ def test_review_queue_lists_articles_in_review_the_clinician_did_not_write(edito
 # Corrections ----------------------------------------------------------------------------
 
 
-def test_a_correction_note_is_published_with_the_approval_and_then_cleared(
+def test_a_correction_note_is_published_once_with_the_approval_of_its_change(
     client, editor, clinician
 ):
+    """Changed by issue 11: the note is part of the version (its hash covers
+    it), so approval no longer clears it from the working copy (that would
+    make the working copy differ from the approved version). It is
+    published once: a later approval of a version carrying the same note
+    adds no second entry."""
     article = make_article(author=editor, reviewer=clinician)
     edit(article, editor, body="Corrected dose.", correction_note="We corrected the dose.")
     workflow.submit(article=article, user=editor)
-    review = workflow.approve(article=article, reviewer=clinician)
+    review = approve(article, clinician)
     assert review.public_note == "We corrected the dose."
-    assert Article.objects.get(pk=article.pk).correction_note == ""
     html = client.get(article.get_absolute_url()).content.decode()
     assert "Changes to this page" in html
     assert "We corrected the dose." in html
+    edit(article, editor, body="Corrected dose, and a typo fixed.")
+    workflow.submit(article=article, user=editor)
+    assert approve(article, clinician).public_note == ""
+    assert len(Article.objects.get(pk=article.pk).live_corrections) == 1
 
 
 # Deletion -----------------------------------------------------------------------------
@@ -441,7 +484,10 @@ def test_the_workflow_command_refuses_self_approval(editor, clinician):
 
     article = make_article(live=False, author=clinician)
     workflow.submit(article=article, user=editor)
+    latest = workflow.latest_revision(article)
+    read = ["--revision", str(latest.number), "--hash", latest.content_hash]
     with pytest.raises(CommandError, match="another clinician"):
-        call_command("workflow", "approve", article.slug, "--user", clinician.username)
-    call_command("workflow", "approve", article.slug, "--user", make_clinician("sam").username)
+        call_command("workflow", "approve", article.slug, "--user", clinician.username, *read)
+    call_command("workflow", "approve", article.slug, "--user", make_clinician("sam").username,
+                 *read)  # fmt: skip
     assert Article.objects.get(pk=article.pk).status == Status.PUBLISHED

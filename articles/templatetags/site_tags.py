@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 from typing import Any
 
 from django import template
@@ -11,6 +12,16 @@ register = template.Library()
 
 # As Django's json_script: nothing in the data can close the <script> element.
 _ESCAPES = {ord("<"): "\\u003C", ord(">"): "\\u003E", ord("&"): "\\u0026"}
+
+
+@register.filter
+def iso_date(value: str | None) -> date | None:
+    """An ISO date string (as versions store a source's date accessed) as a
+    date for the ``date`` filter; None for anything else."""
+    try:
+        return date.fromisoformat(value) if value else None
+    except (TypeError, ValueError):
+        return None
 
 
 @register.filter

@@ -1,7 +1,8 @@
 """Report guides whose clinical review is overdue or due soon.
 
 Exit status 0 when nothing is overdue, 1 when something is, so cron or a
-monitoring check can alert on it."""
+monitoring check can alert on it. A live guide that no clinician has ever
+reviewed is overdue: it is due now."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db.models import F
 from django.utils import timezone
 
 from articles.models import CLINICAL_REVIEWERS_GROUP, Article
@@ -30,14 +32,20 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         today = timezone.localdate()
-        overdue = list(Article.objects.review_overdue(today).order_by("next_review_due"))
+        overdue = list(
+            Article.objects.review_overdue(today).order_by(
+                F("next_review_due").asc(nulls_first=True), "pk"
+            )
+        )
         soon = list(
             Article.objects.review_due_within(options["days"], today).order_by("next_review_due")
         )
         lines = [f"Overdue ({len(overdue)}):"]
-        lines += [f"  {a.next_review_due}  {a.slug}  {a.live_title}" for a in overdue]
+        # A live guide no clinician has reviewed is due now.
+        lines += [f"  {a.next_review_due or 'never reviewed'}  {a.live_slug}  {a.live_title}"
+                  for a in overdue]  # fmt: skip
         lines += [f"Due within {options['days']} days ({len(soon)}):"]
-        lines += [f"  {a.next_review_due}  {a.slug}  {a.live_title}" for a in soon]
+        lines += [f"  {a.next_review_due}  {a.live_slug}  {a.live_title}" for a in soon]
         report = "\n".join(lines)
         self.stdout.write(report)
         if options["email"] and (overdue or soon):

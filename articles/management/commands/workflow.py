@@ -1,8 +1,13 @@
 """Run a workflow step from the command line, as a named user. Calls the same
-functions as the admin, so the same rules apply (four-eyes included)."""
+functions as the admin, so the same rules apply (four-eyes included).
+
+``show`` prints what a clinician approves: the latest version's number and
+content hash, then its content. ``approve`` needs both back
+(``--revision N --hash H``), so an approval belongs to what was read."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -11,33 +16,53 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from articles import workflow
 from articles.models import Article
 
-STEPS = ["submit", "approve", "request-changes", "archive", "restore"]
+STEPS = ["show", "submit", "approve", "request-changes", "archive", "restore"]
 
 
 class Command(BaseCommand):
-    help = "Submit, approve, request changes to, archive or restore a guide as a given user."
+    help = (
+        "Show a guide's latest version, or submit, approve, request changes to, archive or "
+        "restore a guide as a given user. Approval needs --revision and --hash from `show`."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("step", choices=STEPS)
-        parser.add_argument("slug")
-        parser.add_argument("--user", required=True, help="The username acting.")
+        parser.add_argument("slug", help="The guide's slug (working or public).")
+        parser.add_argument("--user", help="The username acting (every step but show).")
         parser.add_argument("--comment", default="")
+        # --version is taken by Django's own option (the Django version).
+        parser.add_argument("--revision", type=int, help="approve: the version number you read.")
+        parser.add_argument("--hash", default="", help="approve: that version's content hash.")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        try:
-            article = Article.objects.get(slug=options["slug"])
-        except Article.DoesNotExist:
-            raise CommandError(f"No article with slug {options['slug']!r}.") from None
+        slug = options["slug"]
+        article = (
+            Article.objects.filter(slug=slug).first()
+            or Article.objects.filter(live_slug=slug).first()
+        )
+        if article is None:
+            raise CommandError(f"No article with slug {slug!r}.")
+        step, comment = options["step"], options["comment"]
+        if step == "show":
+            self._show(article)
+            return
+        if not options["user"]:
+            raise CommandError(f"{step} needs --user: the username acting.")
         try:
             user = get_user_model().objects.get(username=options["user"])
         except get_user_model().DoesNotExist:
             raise CommandError(f"No user called {options['user']!r}.") from None
-        step, comment = options["step"], options["comment"]
+        if step == "approve" and (options["revision"] is None or not options["hash"]):
+            raise CommandError(
+                "approve needs --revision N --hash H: the version you read and its content "
+                f"hash (see `manage.py workflow show {article.slug}`)."
+            )
         try:
             if step == "submit":
                 workflow.submit(article=article, user=user)
             elif step == "approve":
-                workflow.approve(article=article, reviewer=user, comment=comment)
+                workflow.approve(article=article, reviewer=user, version=options["revision"],
+                                 content_hash=options["hash"], comment=comment)  # fmt: skip
             elif step == "request-changes":
                 workflow.request_changes(article=article, reviewer=user, comment=comment)
             elif step == "archive":
@@ -50,3 +75,16 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(f"{article.slug}: {article.get_status_display().lower()}.")
         )
+
+    def _show(self, article: Article) -> None:
+        latest = workflow.latest_revision(article)
+        if latest is None:
+            raise CommandError(f"{article.slug} has no version.")
+        data = {
+            "status": article.status,
+            "live_version": article.live_version,
+            "version": latest.number,
+            "content_hash": latest.content_hash,
+            **latest.snapshot(),
+        }
+        self.stdout.write(json.dumps(data, ensure_ascii=False, indent=1))
