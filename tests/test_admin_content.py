@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from articles.models import Reference, SlugRedirect, Topic
-from tests.factories import edit, make_article, make_editor, make_staff
+from tests.factories import edit, make_article, make_editor, make_staff, publish
 
 pytestmark = pytest.mark.django_db
 
@@ -32,9 +32,13 @@ def test_sources_are_edited_inline_on_the_article(client):
 
 def test_a_topic_is_a_medicine_only_with_a_generic_name(db):
     """Only topics that name a generic drug become a schema.org Drug."""
-    assert Topic(name="Diazepam", nonproprietary_name="diazepam").is_medicine
+    # Changed by issue 11: these describe the approved (live) text.
+    assert Topic(name="Diazepam", live_nonproprietary_name="diazepam").is_medicine
     assert not Topic(name="Sleep").is_medicine
-    assert Topic(alternate_names="Valium, Stesolid ,").alternate_name_list == ["Valium", "Stesolid"]
+    assert not Topic(name="Diazepam", nonproprietary_name="diazepam").is_medicine
+    assert Topic(live_alternate_names="Valium, Stesolid ,").alternate_name_list == [
+        "Valium", "Stesolid"
+    ]
 
 
 def test_sources_are_ordered_by_their_order_field(db):
@@ -46,12 +50,15 @@ def test_sources_are_ordered_by_their_order_field(db):
 
 
 def test_a_slug_change_is_recorded_by_the_workflow(db):
-    """save_working_copy writes the old address; an unchanged slug writes nothing."""
+    """Changed by issue 11: the approval of a new slug writes the old address
+    (a saved slug change is not public yet); an unchanged slug writes nothing."""
     article = make_article(slug="before")
     editor = make_editor()
-    edit(article, editor, summary="New summary.")
+    publish(article, editor, summary="New summary.")
     assert not SlugRedirect.objects.exists()
     edit(article, editor, slug="after")
+    assert not SlugRedirect.objects.exists()
+    publish(article, editor)
     redirect = SlugRedirect.objects.get()
     assert (redirect.old_slug, redirect.article_id) == ("before", article.pk)
     assert str(redirect) == "before → after"

@@ -9,17 +9,25 @@ from django.utils import timezone
 from articles import workflow
 from articles.cache import invalidate_public_pages
 from articles.models import Topic
-from tests.factories import approve, edit, make_article, make_clinician, make_editor, make_staff
+from tests.factories import (
+    approve,
+    approve_topic,
+    edit,
+    make_article,
+    make_clinician,
+    make_editor,
+    make_staff,
+    make_topic,
+    publish,
+)
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def site(db):
-    topic = Topic.objects.create(name="Anxiety", slug="anxiety")
-    article = make_article(title="Calm", slug="calm")
-    article.topics.add(topic)
-    return article
+    topic = make_topic(name="Anxiety", slug="anxiety")
+    return publish(make_article(title="Calm", slug="calm"), topics=[topic])
 
 
 PAGES = ["/", "/topics/", "/topics/anxiety/", "/articles/calm/"]
@@ -102,10 +110,15 @@ def test_renaming_a_topic_changes_the_article_etag(
 ):
     """The topic links on a guide come from the topic, so they count too."""
     before = client.get("/articles/calm/")["ETag"]
+    editor = make_editor()
     with django_capture_on_commit_callbacks(execute=True):
         topic = Topic.objects.get(slug="anxiety")
         topic.name = "Worry"
-        topic.save()
+        workflow.save_topic(topic=topic, user=editor, expected_version=topic.lock_version)
+    # Changed by issue 11: a topic's new name is public only once approved.
+    assert client.get("/articles/calm/", headers={"if-none-match": before}).status_code == 304
+    with django_capture_on_commit_callbacks(execute=True):
+        approve_topic(topic, make_clinician())
     assert client.get("/articles/calm/", headers={"if-none-match": before}).status_code == 200
 
 
@@ -124,7 +137,7 @@ def test_if_modified_since_alone_notices_an_archived_guide(
     client, site, url, django_capture_on_commit_callbacks
 ):
     """Last-Modified only moves forward, so archiving an older guide is not a 304."""
-    Topic.objects.get(slug="anxiety").articles.add(make_article(title="Newer"))
+    publish(make_article(title="Newer"), topics=[Topic.objects.get(slug="anxiety")])
     last_modified = client.get(url)["Last-Modified"]
     with time_machine.travel(timezone.now() + timedelta(minutes=1), tick=False):
         with django_capture_on_commit_callbacks(execute=True):

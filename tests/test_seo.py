@@ -11,7 +11,7 @@ from articles import workflow
 from articles.models import Article, Topic
 from articles.sitemaps import ArticleSitemap
 from tests.conftest import visible_text
-from tests.factories import edit, make_article, make_editor, make_staff
+from tests.factories import edit, make_article, make_editor, make_staff, make_topic, publish
 
 pytestmark = pytest.mark.django_db
 
@@ -98,8 +98,7 @@ def test_json_ld_is_about_a_drug_when_the_guide_is_about_a_medicine(client, guid
 
 def test_json_ld_has_no_drug_for_a_guide_not_about_a_medicine(client):
     """Only a medicine topic makes a Drug."""
-    article = make_article()
-    article.topics.add(Topic.objects.create(name="Anxiety", slug="anxiety"))
+    article = publish(make_article(), topics=[make_topic(name="Anxiety", slug="anxiety")])
     assert "about" not in json_ld(client.get(article.get_absolute_url()).content.decode())
 
 
@@ -198,7 +197,7 @@ def test_robots_txt_allows_the_site_and_points_to_the_sitemap(client, db):
 def test_after_a_slug_change_the_old_address_redirects_permanently(client):
     """Links and search results that use the old URL keep working."""
     article = make_article(slug="old-name")
-    edit(article, make_editor(), slug="new-name")
+    publish(article, make_editor(), slug="new-name")
     response = client.get("/articles/old-name/")
     assert response.status_code == 301
     assert response["Location"] == "/articles/new-name/"
@@ -209,8 +208,8 @@ def test_every_earlier_address_redirects_to_the_current_one(client):
     """A → B → C: both A and B answer with C, not with a chain."""
     article = make_article(slug="first")
     editor = make_editor()
-    edit(article, editor, slug="second")
-    edit(article, editor, slug="third")
+    publish(article, editor, slug="second")
+    publish(article, editor, slug="third")
     assert client.get("/articles/first/")["Location"] == "/articles/third/"
     assert client.get("/articles/second/")["Location"] == "/articles/third/"
 
@@ -219,8 +218,8 @@ def test_changing_a_slug_back_removes_the_redirect_loop(client):
     """Going back to an old slug serves the page instead of redirecting to itself."""
     article = make_article(slug="alpha")
     editor = make_editor()
-    edit(article, editor, slug="beta")
-    edit(article, editor, slug="alpha")
+    publish(article, editor, slug="beta")
+    publish(article, editor, slug="alpha")
     assert client.get("/articles/alpha/").status_code == 200
     assert client.get("/articles/beta/")["Location"] == "/articles/alpha/"
 

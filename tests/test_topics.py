@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from articles.models import Article, Topic
-from tests.factories import make_article
+from tests.factories import make_article, make_topic, publish
 
 pytestmark = pytest.mark.django_db
 
@@ -45,11 +45,11 @@ def test_topic_list_hides_topics_whose_only_guides_are_drafts(client):
 
 def test_topic_page_lists_only_its_published_guides(client):
     """Drafts and guides in other topics are not listed."""
-    topic = Topic.objects.create(name="Anxiety", slug="anxiety", description="About anxiety.")
-    other = Topic.objects.create(name="Sleep", slug="sleep")
-    make_article(title="In the topic").topics.add(topic)
+    topic = make_topic(name="Anxiety", slug="anxiety", description="About anxiety.")
+    other = make_topic(name="Sleep", slug="sleep")
+    publish(make_article(title="In the topic"), topics=[topic])
     make_article(title="Draft in the topic", live=False).topics.add(topic)
-    make_article(title="Elsewhere").topics.add(other)
+    publish(make_article(title="Elsewhere"), topics=[other])
     response = client.get("/topics/anxiety/")
     html = response.content.decode()
     assert response.status_code == 200
@@ -66,8 +66,7 @@ def test_an_unknown_topic_is_a_404(client, db):
 
 def test_an_article_links_to_its_topics(client):
     """Readers can move from a guide to related guides."""
-    article = make_article()
-    article.topics.add(Topic.objects.create(name="Anxiety", slug="anxiety"))
+    article = publish(make_article(), topics=[make_topic(name="Anxiety", slug="anxiety")])
     html = client.get(article.get_absolute_url()).content.decode()
     assert 'Topics: <a href="/topics/anxiety/">Anxiety</a>' in html
 

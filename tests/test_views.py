@@ -10,7 +10,7 @@ from articles.cache import invalidate_public_pages
 from articles.models import Article, Reference, Topic
 from articles.views import server_error
 from tests.conftest import visible_text
-from tests.factories import edit, make_article, make_editor, make_staff
+from tests.factories import edit, make_article, make_editor, make_staff, make_topic, publish
 
 pytestmark = pytest.mark.django_db
 
@@ -74,9 +74,8 @@ def test_article_page_has_a_table_of_contents_linking_to_each_section(client):
 
 def test_article_page_has_a_breadcrumb_to_its_first_topic(client):
     """Readers can go back up: Home, Topics, the guide's topic."""
-    topic = Topic.objects.create(name="Sleep problems", slug="sleep-problems")
-    article = make_article()
-    article.topics.add(topic)
+    topic = make_topic(name="Sleep problems", slug="sleep-problems")
+    article = publish(make_article(), topics=[topic])
     html = _page(client, article)
     assert 'aria-label="Breadcrumb"' in html
     assert '<a href="/topics/sleep-problems/">Sleep problems</a>' in html
@@ -84,16 +83,11 @@ def test_article_page_has_a_breadcrumb_to_its_first_topic(client):
 
 def test_sources_are_listed_in_order_with_publisher_address_and_date_accessed(client):
     """References appear under "Sources", ordered by their order field."""
-    article = make_article()
-    Reference.objects.create(article=article, order=2, title="Second source", publisher="MHRA")
-    Reference.objects.create(
-        article=article,
-        order=1,
-        title="Benzodiazepines",
-        publisher="NICE",
-        url="https://example.org/nice",
-        date_accessed=date(2026, 10, 3),
-    )
+    article = publish(make_article(), sources=[
+        {"order": 2, "title": "Second source", "publisher": "MHRA"},
+        {"order": 1, "title": "Benzodiazepines", "publisher": "NICE",
+         "url": "https://example.org/nice", "date_accessed": date(2026, 10, 3)},
+    ])  # fmt: skip
     html = _page(client, article)
     assert '<h2 id="page-sources">Sources</h2>' in html
     assert html.index("Benzodiazepines") < html.index("Second source")
@@ -273,8 +267,8 @@ def _add_guides(topic, count):
     for _ in range(count):
         n = Article.objects.count()
         article = make_article(title=f"Guide {n}", body=f"## Part {n}\n\nGuide text {n}.")
-        article.topics.add(topic, Topic.objects.create(name=f"Topic {n}", slug=f"topic-{n}"))
-        Reference.objects.create(article=article, title=f"Source {n}")
+        article = publish(article, topics=[topic, make_topic(name=f"Topic {n}")],
+                          sources=[{"title": f"Source {n}"}])  # fmt: skip
     return article
 
 
@@ -284,7 +278,7 @@ def test_public_pages_use_the_same_few_queries_for_1_or_50_guides(
 ):
     """At most 4 queries per page on a page-cache miss, and the same number
     with 1 guide as with 50."""
-    topic = Topic.objects.create(name="Medicines", slug="medicines", nonproprietary_name="x")
+    topic = make_topic(name="Medicines", slug="medicines", nonproprietary_name="x")
     article = _add_guides(topic, 1)
     with CaptureQueriesContext(connection) as queries:
         assert client.get(PUBLIC_PAGES[page](topic, article)).status_code == 200
