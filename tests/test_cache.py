@@ -14,7 +14,7 @@ from articles import workflow
 from articles.cache import GENERATION_KEY, invalidate_public_pages, publication_generation
 from articles.middleware import PublicPageCacheMiddleware
 from articles.models import Article
-from tests.factories import approve, edit, make_article, make_clinician, make_editor, make_staff
+from tests.factories import approve, edit, make_article, make_clinician, make_editor, make_staff, publish
 
 pytestmark = pytest.mark.django_db
 
@@ -289,21 +289,28 @@ def test_a_page_cache_lifetime_of_zero_renders_every_request_afresh(
     client.get(article.get_absolute_url())
     # The page's validators stay the same, so only a render can show this.
     Article.objects.filter(pk=article.pk).update(live_body_html="<p>Changed with no cache</p>")
-    with django_assert_num_queries(4):
+    # 3 since issue 11: the reviewer is read from the article's live copy
+    # (recorded with the approval), no longer joined from the profile.
+    with django_assert_num_queries(3):
         response = client.get(article.get_absolute_url())
     assert "Changed with no cache" in response.content.decode()
 
 
-def test_a_reviewers_new_name_reaches_every_rendered_page(
+def test_a_reviewers_new_name_reaches_pages_only_with_their_next_review(
     client, django_capture_on_commit_callbacks
 ):
-    """A reviewer's public name is not in any page's validators, so saving a
-    profile drops the rendered pages too."""
+    """Changed by issue 11: "Reviewed by" is the name recorded with the
+    approval, so editing a profile changes no published page; the new name
+    appears with the reviewer's next approval."""
     clinician = make_clinician("cl")
     article = make_article(reviewer=clinician)
     assert "Dr Cl" in client.get(article.get_absolute_url()).content.decode()
     with django_capture_on_commit_callbacks(execute=True):
         profile = clinician.reviewer_profile
         profile.display_name = "Dr Renamed"
-        profile.save()
+        workflow.save_reviewer_profile(profile=profile, user=clinician)
+    html = client.get(article.get_absolute_url()).content.decode()
+    assert "Dr Cl" in html and "Dr Renamed" not in html
+    with django_capture_on_commit_callbacks(execute=True):
+        publish(article, body="A corrected text.", reviewer=clinician)
     assert "Dr Renamed" in client.get(article.get_absolute_url()).content.decode()
