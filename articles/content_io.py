@@ -23,15 +23,24 @@ from django.db import IntegrityError, transaction
 from simple_history.models import HistoricalChanges
 
 from articles import workflow
-from articles.models import Article, Revision
+from articles.models import (
+    LIVE_FIELDS,
+    TOPIC_LIVE_FIELDS,
+    Article,
+    Revision,
+    Topic,
+    TopicRevision,
+)
 
 FRONT_MATTER_KEYS = ("title", "slug", "summary")
 DELIMITER = "---\n"
 
 # Fields computed from others, never supplied by content.
 DERIVED_FIELDS = {
-    Article: ["live_title", "live_summary", "live_body_html", "live_headings", "next_review_due"],
+    Article: [*(name for name in LIVE_FIELDS if name != "live_corrections"), "next_review_due"],
     Revision: ["content_hash"],
+    Topic: list(TOPIC_LIVE_FIELDS),
+    TopicRevision: ["content_hash"],
 }
 
 
@@ -200,7 +209,10 @@ def _import_batch(
         if article is None:
             new.append(candidate)
             continue
-        if article.working_hash() == candidate.working_hash():
+        # A document carries the text only; topics and sources stay as they are.
+        if (article.title, article.summary, article.body) == (
+            candidate.title, candidate.summary, candidate.body,
+        ):  # fmt: skip
             report.unchanged += 1
             continue
         article.title, article.summary, article.body = (

@@ -503,7 +503,8 @@ class Article(models.Model):
         revision = self.live_revision
         if revision is None:
             for name, empty in LIVE_FIELD_EMPTY.items():
-                setattr(self, name, empty() if callable(empty) else empty)
+                if name != "live_corrections" or corrections:
+                    setattr(self, name, empty() if callable(empty) else empty)
             if topics:
                 self.sync_live_topics()
             return
