@@ -36,12 +36,16 @@ class ReferenceInline(admin.TabularInline):
     fields = ["order", "title", "publisher", "url", "date_accessed"]
     extra = 0
     max_num = MAX_SOURCES
-    validate_max = True
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     verbose_name = _("source")
     verbose_name_plural = _(
         "sources (shown to readers under “Sources” once a clinician approves the change)"
     )
+
+    def get_formset(self, request: HttpRequest, obj: Any = None, **kwargs: Any) -> Any:
+        # Refuse more than max_num with the formset's own message ("Please
+        # submit at most 300 forms.") instead of dropping or saving them.
+        return super().get_formset(request, obj, validate_max=True, **kwargs)
 
 
 class TopicForm(forms.ModelForm):

@@ -67,14 +67,18 @@ def content_hash(title: str, summary: str, body: str, **rest: object) -> str:
     ``VERSION_FIELDS`` passed as keywords (``slug``, ``topics``: sorted topic
     slugs, ``sources``: list of :func:`source_snapshot` dicts,
     ``correction_note``) it is scheme 2. Raises ``TypeError`` for an
-    unknown keyword.
+    unknown keyword or a scheme-2 call missing one.
     """
     if not rest:
         payload = json.dumps([title, summary, body], ensure_ascii=False)
     else:
         unknown = set(rest) - set(VERSION_FIELDS)
-        if unknown:
-            raise TypeError(f"content_hash() got unknown fields {sorted(unknown)}")
+        missing = set(VERSION_FIELDS) - set(rest) - {"title", "summary", "body"}
+        if unknown or missing:
+            raise TypeError(
+                f"content_hash() needs every field of VERSION_FIELDS (missing {sorted(missing)},"
+                f" unknown {sorted(unknown)})"
+            )
         fields = {"title": title, "summary": summary, "body": body, **rest}
         payload = json.dumps(
             [HASH_SCHEME, [[name, fields[name]] for name in VERSION_FIELDS]], ensure_ascii=False

@@ -1,0 +1,560 @@
+"""Issue 11: everything a reader sees about a guide comes from its approved
+version, approved by a clinician who did not write it, exactly as read."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from io import StringIO
+
+import pytest
+from django.core.cache import cache
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from articles import workflow
+from articles.cache import invalidate_public_pages
+from articles.models import (
+    VERSION_FIELDS,
+    Article,
+    Review,
+    Revision,
+    SlugRedirect,
+    content_hash,
+)
+from tests.conftest import visible_text
+from tests.factories import (
+    approve,
+    edit,
+    make_article,
+    make_clinician,
+    make_editor,
+    make_topic,
+    make_user,
+    publish,
+)
+
+pytestmark = pytest.mark.django_db
+Status = Article.Status
+
+
+@pytest.fixture
+def editor():
+    return make_editor("eddie")
+
+
+@pytest.fixture
+def clinician():
+    return make_clinician("cleo")
+
+
+def public(client, url: str):
+    """A reader's GET of ``url`` with every page cache emptied first, so what
+    it shows comes from the database, not from a page cached earlier."""
+    invalidate_public_pages()
+    cache.clear()  # the rendered-page tier too, which is keyed by validators
+    return client.get(url)
+
+
+def public_text(client, url: str) -> str:
+    response = public(client, url)
+    assert response.status_code == 200, url
+    return visible_text(response.content.decode())
+
+
+# Every public field of a version, with a change an editor could make and
+# the text a reader would see once it is approved.
+def _changes(topic, source_title):
+    return {
+        "title": ({"title": "A brand new title"}, "A brand new title"),
+        "slug": ({"slug": "a-brand-new-address"}, None),
+        "summary": ({"summary": "A brand new summary."}, "A brand new summary."),
+        "body": ({"body": "## Dose\n\nA brand new dose."}, "A brand new dose."),
+        "topics": ({"topics": [topic]}, "Topics: Brand new topic"),
+        "sources": ({"sources": [{"order": 1, "title": source_title}]}, source_title),
+        "correction_note": ({"correction_note": "We corrected the dose."},
+                            "We corrected the dose."),
+    }  # fmt: skip
+
+
+def test_the_list_of_changes_covers_every_public_field_of_a_version():
+    """The kind test below is only complete if it covers VERSION_FIELDS."""
+    assert set(_changes(None, "")) == set(VERSION_FIELDS)
+
+
+@pytest.mark.parametrize("field", VERSION_FIELDS)
+def test_changing_any_public_field_makes_a_new_version_and_readers_see_it_only_after_approval(
+    client, editor, clinician, field, django_capture_on_commit_callbacks
+):
+    """Issue 11, fault 3 and deliver 1: title, slug, summary, body, topics,
+    sources and correction note are all part of the version; a change of
+    any makes a new working version, the public page stays exactly as
+    approved (old slug included) until a clinician approves it."""
+    topic = make_topic(name="Brand new topic", slug="brand-new-topic")
+    article = make_article(slug="the-guide", author=editor, reviewer=clinician)
+    url = "/articles/the-guide/"
+    before = public_text(client, url)
+    versions = article.revisions.count()
+    change, shown = _changes(topic, "A brand new source")[field]
+
+    article = Article.objects.get(pk=article.pk)
+    topics, sources = change.pop("topics", None), change.pop("sources", None)
+    for name, value in change.items():
+        setattr(article, name, value)
+    workflow.save_working_copy(article=article, user=editor, expected_version=article.lock_version,
+                               topics=topics, sources=sources)  # fmt: skip
+
+    assert article.revisions.count() == versions + 1
+    assert Article.objects.get(pk=article.pk).status == Status.DRAFT
+    assert public_text(client, url) == before
+    for listing in ["/", "/feed/", "/sitemap-articles.xml", "/search/?q=guide"]:
+        body = public(client, listing).content.decode()
+        assert "a-brand-new-address" not in body and "A brand new title" not in body, listing
+
+    workflow.submit(article=article, user=editor)
+    with django_capture_on_commit_callbacks(execute=True):
+        approve(article, clinician)
+    if field == "slug":
+        assert public(client, url).status_code == 301
+        assert public(client, url)["Location"] == "/articles/a-brand-new-address/"
+        url = "/articles/a-brand-new-address/"
+        for listing in ["/", "/feed/", "/sitemap-articles.xml"]:
+            assert url in public(client, listing).content.decode(), listing
+    else:
+        assert shown in public_text(client, url)
+        assert public_text(client, url) != before
+
+
+def test_sources_added_from_the_change_forms_inline_are_a_new_version_not_public_at_once(
+    client, editor, clinician
+):
+    """Issue 11, fault 3: "Sources added from the change form's inline are
+    public at once, with no new version"."""
+    article = make_article(author=editor, reviewer=clinician)
+    client.force_login(editor)
+    data = {
+        "title": article.title, "slug": article.slug, "summary": article.summary,
+        "body": article.body, "correction_note": "", "review_interval_months": "",
+        "expected_version": article.lock_version,
+        "references-TOTAL_FORMS": "1", "references-INITIAL_FORMS": "0",
+        "references-MIN_NUM_FORMS": "0", "references-MAX_NUM_FORMS": "1000",
+        "references-0-order": "1", "references-0-title": "An unreviewed source",
+        "references-0-publisher": "", "references-0-url": "", "references-0-date_accessed": "",
+    }  # fmt: skip
+    response = client.post(f"/admin/articles/article/{article.pk}/change/", data)
+    assert response.status_code == 302
+    latest = workflow.latest_revision(article)
+    assert latest.number == 2 and latest.sources[0]["title"] == "An unreviewed source"
+    assert "An unreviewed source" not in public_text(client, article.get_absolute_url())
+    client.logout()
+    workflow.submit(article=article, user=editor)
+    approve(article, clinician)
+    assert "An unreviewed source" in public_text(client, article.get_absolute_url())
+
+
+def test_about_two_hundred_sources_can_be_saved_from_the_change_form(client, editor):
+    """Issue 18, 8: about 140 sources made a guide unsaveable (a bare 400
+    from DATA_UPLOAD_MAX_NUMBER_FIELDS)."""
+    article = make_article(author=editor, live=False)
+    client.force_login(editor)
+    count = 200
+    data = {
+        "title": article.title, "slug": article.slug, "summary": article.summary,
+        "body": article.body, "correction_note": "", "review_interval_months": "",
+        "expected_version": article.lock_version,
+        "references-TOTAL_FORMS": str(count), "references-INITIAL_FORMS": "0",
+        "references-MIN_NUM_FORMS": "0", "references-MAX_NUM_FORMS": "1000",
+    }  # fmt: skip
+    for n in range(count):
+        data.update({
+            f"references-{n}-order": str(n), f"references-{n}-title": f"Source {n}",
+            f"references-{n}-publisher": "NICE", f"references-{n}-url": "",
+            f"references-{n}-date_accessed": "2026-10-01",
+        })  # fmt: skip
+    response = client.post(f"/admin/articles/article/{article.pk}/change/", data)
+    assert response.status_code == 302
+    assert article.references.count() == count
+    assert len(workflow.latest_revision(article).sources) == count
+
+
+def test_more_sources_than_the_limit_are_refused_with_a_message_and_nothing_saved(
+    client, editor
+):
+    from articles.admin_content import MAX_SOURCES
+
+    article = make_article(author=editor, live=False)
+    client.force_login(editor)
+    count = MAX_SOURCES + 1
+    data = {
+        "title": article.title, "slug": article.slug, "summary": article.summary,
+        "body": article.body, "correction_note": "", "review_interval_months": "",
+        "expected_version": article.lock_version,
+        "references-TOTAL_FORMS": str(count), "references-INITIAL_FORMS": "0",
+        "references-MIN_NUM_FORMS": "0", "references-MAX_NUM_FORMS": "1000",
+    }  # fmt: skip
+    for n in range(count):
+        data.update({f"references-{n}-order": str(n), f"references-{n}-title": f"S {n}"})
+    response = client.post(f"/admin/articles/article/{article.pk}/change/", data)
+    assert response.status_code == 200
+    assert f"Please submit at most {MAX_SOURCES} forms." in response.content.decode()
+    assert article.references.count() == 0 and article.revisions.count() == 1
+
+
+# The correction note is reviewed text ----------------------------------------------------
+
+
+def test_the_correction_note_cannot_change_while_a_clinician_reviews(editor, clinician):
+    """Issue 11, fault 3: the note was outside the hash, so an editor could
+    change it after the clinician opened the review."""
+    article = make_article(author=editor, reviewer=clinician)
+    edit(article, editor, body="Corrected.", correction_note="We corrected the dose.")
+    workflow.submit(article=article, user=editor)
+    read = workflow.latest_revision(article)
+    with pytest.raises(workflow.WorkflowError, match="in clinical review"):
+        edit(article, editor, correction_note="Nothing important changed.")
+    review = workflow.approve(article=article, reviewer=clinician, version=read.number,
+                              content_hash=read.content_hash)  # fmt: skip
+    assert review.public_note == "We corrected the dose."
+
+
+def test_a_dual_role_user_who_sets_the_correction_note_cannot_approve_it(editor, clinician):
+    """Issue 11, fault 3: "a dual-role author can set it and approve"."""
+    dual = make_clinician("dual")
+    dual.groups.add(*make_editor("x").groups.all())
+    article = make_article(author=editor, reviewer=clinician)
+    edit(article, editor, body="Corrected.")
+    edit(article, dual, correction_note="A note by the dual-role user.")
+    workflow.submit(article=article, user=dual)
+    before = workflow.latest_revision(article)
+    with pytest.raises(workflow.WorkflowError, match="another clinician"):
+        approve(article, dual)
+    assert Article.objects.get(pk=article.pk).live_version == 1
+    assert workflow.latest_revision(article) == before
+
+
+# Approve what you read ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "posted",
+    [
+        {},
+        {"version": "abc", "content_hash": "x"},
+        {"version": "2"},
+        {"version": "2", "content_hash": "0" * 64},
+        {"version": "1", "content_hash": "CURRENT_V1"},
+    ],
+    ids=["nothing", "not a number", "no hash", "wrong hash", "an older version"],
+)
+def test_the_admin_approve_post_refuses_anything_but_the_version_and_hash_read(
+    client, editor, clinician, posted
+):
+    """Issue 11, fault 5: the admin POST treated ``revision`` as optional and
+    approved whatever was latest."""
+    article = make_article(author=editor, reviewer=make_clinician("first"))
+    edit(article, editor, body="Second text.")
+    workflow.submit(article=article, user=editor)
+    if posted.get("content_hash") == "CURRENT_V1":
+        posted = {**posted, "content_hash": article.revisions.get(number=1).content_hash}
+    client.force_login(clinician)
+    response = client.post(f"/admin/articles/article/{article.pk}/workflow/approve/", posted,
+                           follow=True)  # fmt: skip
+    html = response.content.decode()
+    assert "which version you read" in html or "not a version of this guide" in html or (
+        "changed after you opened it" in html
+    )
+    after = Article.objects.get(pk=article.pk)
+    assert (after.status, after.live_version) == (Status.IN_REVIEW, 1)
+    assert not Review.objects.filter(reviewer=clinician).exists()
+
+
+def test_the_approve_command_needs_the_version_and_hash_shown_to_the_reviewer(
+    editor, clinician
+):
+    """Issue 11, fault 5: ``manage.py workflow approve`` had no version
+    argument. ``show`` prints what to read; ``approve`` needs it back."""
+    article = make_article(author=editor, live=False)
+    workflow.submit(article=article, user=editor)
+    out = StringIO()
+    call_command("workflow", "show", article.slug, stdout=out)
+    shown = json.loads(out.getvalue())
+    assert shown["version"] == 1 and shown["body"] == article.body
+    with pytest.raises(CommandError, match="needs --revision N --hash H"):
+        call_command("workflow", "approve", article.slug, "--user", clinician.username)
+    with pytest.raises(CommandError, match="not a version of this guide"):
+        call_command("workflow", "approve", article.slug, "--user", clinician.username,
+                     "--revision", "1", "--hash", "0" * 64)  # fmt: skip
+    assert Article.objects.get(pk=article.pk).status == Status.IN_REVIEW
+    call_command("workflow", "approve", article.slug, "--user", clinician.username,
+                 "--revision", str(shown["version"]), "--hash", shown["content_hash"],
+                 stdout=StringIO())  # fmt: skip
+    assert Article.objects.get(pk=article.pk).live_version == 1
+
+
+def test_an_approval_of_a_version_that_changed_after_rendering_is_refused(
+    editor, clinician, monkeypatch
+):
+    """The Markdown is rendered before the lock; the version is checked again
+    under the lock, so a change in between cannot go live unread."""
+    article = make_article(author=editor, live=False, body="Read by the clinician.")
+    workflow.submit(article=article, user=editor)
+    read = workflow.latest_revision(article)
+    real = workflow.render_version
+
+    def render_then_change(revision):
+        rendered = real(revision)
+        # Another request slips a new version in between (as a request
+        # changes, edit, submit cycle would).
+        Revision.objects.create(article=article, number=2, title="T", slug=article.slug,
+                                summary="S", body="Never read.", created_by=editor)  # fmt: skip
+        return rendered
+
+    monkeypatch.setattr(workflow, "render_version", render_then_change)
+    with pytest.raises(workflow.WorkflowError, match="changed after you opened it"):
+        workflow.approve(article=article, reviewer=clinician, version=read.number,
+                         content_hash=read.content_hash)  # fmt: skip
+    assert Article.objects.get(pk=article.pk).live_version is None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_approval_renders_markdown_before_opening_the_write_transaction(monkeypatch):
+    """Issue 18, fault 1: "An approval renders Markdown while holding the
+    write lock" (SQLite in IMMEDIATE mode takes it at BEGIN)."""
+    from django.db import connection
+
+    from articles.roles import ensure_roles
+
+    ensure_roles()
+    editor, clinician = make_editor("ed"), make_clinician("cl")
+    article = make_article(author=editor, live=False)
+    workflow.submit(article=article, user=editor)
+    seen = []
+    real = workflow.render_version
+
+    def spy(revision):
+        seen.append(connection.in_atomic_block)
+        return real(revision)
+
+    monkeypatch.setattr(workflow, "render_version", spy)
+    approve(article, clinician)
+    assert seen == [False]
+    assert Article.objects.get(pk=article.pk).live_version == 1
+
+
+# Clinician means clinician --------------------------------------------------------------
+
+
+def test_a_clinician_without_a_public_name_cannot_approve(editor):
+    """Issue 11, fault 6 and deliver 6: approval needs a reviewer profile
+    with a public name, because readers are told who reviewed the page."""
+    nameless = make_clinician("nameless", profile=False)
+    article = make_article(author=editor, live=False)
+    workflow.submit(article=article, user=editor)
+    with pytest.raises(workflow.WorkflowError, match="no public name"):
+        approve(article, nameless)
+    from articles.models import ReviewerProfile
+
+    ReviewerProfile.objects.create(user=nameless, display_name="   ")
+    with pytest.raises(workflow.WorkflowError, match="no public name"):
+        approve(article, nameless)
+    assert Article.objects.get(pk=article.pk).live_version is None
+
+
+def test_no_public_page_names_a_reviewer_a_clinician(client, editor, clinician):
+    """Issue 11, fault 6: the page said "Reviewed by a clinician". An
+    approval recorded without a name (before profiles were required) shows
+    the review date and no invented name."""
+    article = make_article(author=editor, reviewer=clinician)
+    assert "Reviewed by Dr Cleo, MBChB, MRCGP" in public_text(client, article.get_absolute_url())
+    Review.objects.filter(article=article).update(reviewer_name="")
+    Article.objects.filter(pk=article.pk).update(live_reviewer={})
+    text = public_text(client, article.get_absolute_url())
+    assert "a clinician" not in text.replace("reviewed by a clinician.", "")
+    assert "Reviewed by" not in text
+    assert "Page last reviewed" in text
+
+
+# The reviewer as recorded ---------------------------------------------------------------
+
+
+def test_each_review_records_the_reviewers_public_name_and_registration(editor):
+    reviewer = make_clinician("reg")
+    reviewer.reviewer_profile.registration_body = "GMC"
+    reviewer.reviewer_profile.registration_number = "7654321"
+    reviewer.reviewer_profile.save()
+    article = make_article(author=editor, reviewer=reviewer)
+    review = article.reviews.get()
+    assert (review.reviewer_name, review.reviewer_credentials) == ("Dr Reg", "MBChB, MRCGP")
+    assert (review.reviewer_registration_body, review.reviewer_registration_number) == (
+        "GMC", "7654321"
+    )
+    assert article.live_reviewer["registration_number"] == "7654321"
+
+
+def test_a_clinician_cannot_edit_another_clinicians_profile(client):
+    """Issue 11, fault 3: "A clinician can edit another clinician's public
+    profile"."""
+    mallory, victim = make_clinician("mallory"), make_clinician("victim")
+    profile = victim.reviewer_profile
+    history = profile.history.count()
+    with pytest.raises(workflow.WorkflowError, match="themself or an administrator"):
+        profile.credentials = "Any credentials"
+        workflow.save_reviewer_profile(profile=profile, user=mallory)
+    client.force_login(mallory)
+    url = f"/admin/articles/reviewerprofile/{profile.pk}/change/"
+    response = client.post(url, {"display_name": "Dr X", "credentials": "Any credentials",
+                                 "job_title": "", "registration_body": "",
+                                 "registration_number": "", "bio": ""})  # fmt: skip
+    assert response.status_code in (302, 403)
+    profile.refresh_from_db()
+    assert (profile.display_name, profile.credentials) == ("Dr Victim", "MBChB, MRCGP")
+    assert profile.history.count() == history
+
+
+def test_a_clinician_edits_their_own_profile_and_every_edit_is_audited(client):
+    clinician = make_clinician("own")
+    admin_user = make_user("root", superuser=True)
+    profile = clinician.reviewer_profile
+    made = profile.history.get().history_date
+    client.force_login(clinician)
+    url = f"/admin/articles/reviewerprofile/{profile.pk}/change/"
+    data = {"display_name": "Dr Own", "credentials": "MBBS", "job_title": "GP",
+            "registration_body": "GMC", "registration_number": "1234567", "bio": ""}  # fmt: skip
+    assert client.post(url, data).status_code == 302
+    client.force_login(admin_user)
+    assert client.post(url, {**data, "user": clinician.pk, "credentials": "MBBS, FRCP"}
+                       ).status_code == 302  # fmt: skip
+    profile.refresh_from_db()
+    assert profile.credentials == "MBBS, FRCP"
+    edits = profile.history.filter(history_date__gt=made).order_by("history_date")
+    assert [(h.credentials, h.history_user) for h in edits] == [
+        ("MBBS", clinician), ("MBBS, FRCP", admin_user)
+    ]
+
+
+# Authors follow their text -------------------------------------------------------------
+
+
+def test_a_revert_cannot_launder_the_authorship_of_the_restored_text(editor):
+    """Issue 11, fault 2: clinician A writes v4, then v5; B approves v5; an
+    editor reverts to v4 and submits; A's approval must be refused."""
+    a, b, c = make_clinician("a"), make_clinician("b"), make_clinician("c")
+    article = make_article(author=editor, reviewer=c, body="v1")
+    publish(article, editor, c, body="v2")
+    edit(article, editor, body="v3")
+    edit(article, a, body="v4 by A")
+    edit(article, a, body="v5 by A")
+    workflow.submit(article=article, user=editor)
+    approve(article, b)
+    v4 = article.revisions.get(number=4)
+    new = workflow.revert(article=article, user=editor, revision=v4)
+    assert (new.number, new.restored_from, new.created_by) == (6, 4, editor)
+    workflow.submit(article=article, user=editor)
+    with pytest.raises(workflow.WorkflowError, match="another clinician"):
+        approve(article, a)
+    assert Article.objects.get(pk=article.pk).live_version == 5
+    approve(article, c)
+    assert Article.objects.get(pk=article.pk).live_body_html == "<p>v4 by A</p>"
+
+
+def test_a_revert_of_a_revert_still_carries_the_first_authors(editor):
+    a, b = make_clinician("a"), make_clinician("b")
+    article = make_article(author=editor, reviewer=b, body="v1")
+    edit(article, a, body="v2 by A")
+    workflow.submit(article=article, user=editor)
+    approve(article, b)
+    edit(article, editor, body="v3")
+    v2 = article.revisions.get(number=2)
+    workflow.revert(article=article, user=editor, revision=v2)  # v4 restores v2
+    edit(article, editor, body="v5")
+    workflow.revert(article=article, user=editor, revision=article.revisions.get(number=4))
+    workflow.submit(article=article, user=editor)
+    assert a.pk in workflow.authors_of_pending_changes(article)
+    with pytest.raises(workflow.WorkflowError, match="another clinician"):
+        approve(article, a)
+
+
+# The write path writes only the working copy ----------------------------------------------
+
+
+def test_a_stale_instance_cannot_roll_back_the_live_copy(editor, clinician):
+    """Issue 11, fault 1: a historical instance saved through
+    save_working_copy wrote its old live columns, reviewer and dates."""
+    article = make_article(author=editor, reviewer=make_clinician("first"), title="Old title")
+    stale = Article.objects.get(pk=article.pk)
+    publish(article, editor, clinician, title="New title")
+    live = Article.objects.get(pk=article.pk)
+    stale.body = stale.body + "\n\nAn edit."
+    workflow.save_working_copy(article=stale, user=editor, expected_version=live.lock_version)
+    after = Article.objects.get(pk=article.pk)
+    for name in ["live_version", "live_title", "live_slug", "live_body_html", "reviewed_by_id",
+                 "last_reviewed", "next_review_due", "approved_revision_number",
+                 "live_updated_at", "published_at", "live_reviewer"]:  # fmt: skip
+        assert getattr(after, name) == getattr(live, name), name
+    assert after.live_title == "New title"
+
+
+def test_one_edit_writes_one_history_row(editor):
+    article = make_article(author=editor, live=False)
+    rows = article.history.count()
+    edit(article, editor, body="Changed.")
+    assert article.history.count() == rows + 1
+
+
+# Never reviewed is due now ---------------------------------------------------------------
+
+
+def test_never_reviewed_live_guides_are_overdue_everywhere(client, guides, clinician):
+    """Issue 11, fault 7: on a fresh install both seeds are live and never
+    reviewed, yet review_status said 0 overdue and exited 0."""
+    out = StringIO()
+    with pytest.raises(CommandError, match="2 guide"):
+        call_command("review_status", stdout=out)
+    assert "Overdue (2):" in out.getvalue() and "never reviewed" in out.getvalue()
+    client.force_login(clinician)
+    overdue = client.get("/admin/articles/article/?review=overdue").content.decode()
+    queue = client.get("/admin/articles/reviewqueue/").content.decode()
+    for article in Article.objects.all():
+        assert article.title in overdue
+        assert article.title in queue
+    # The clinician reviews one of them: it is no longer overdue.
+    seed = Article.objects.get(slug="valium-diazepam")
+    approve(seed, clinician)
+    assert list(Article.objects.review_overdue()) == [
+        Article.objects.get(slug="diazepam-for-sleep")
+    ]
+
+
+# Auditors can verify ---------------------------------------------------------------------
+
+
+def test_an_auditor_can_recompute_every_versions_hash(editor, clinician):
+    article = make_article(author=editor, reviewer=clinician)
+    publish(article, editor, clinician, topics=[make_topic()], sources=[{"title": "NICE CKS"}],
+            correction_note="Updated.")  # fmt: skip
+    for revision in article.revisions.all():
+        assert revision.hash_is_intact()
+        for review in revision.reviews.all():
+            assert review.content_hash == revision.compute_hash()
+    Revision.objects.filter(article=article, number=2).update(body="Tampered.")
+    assert not article.revisions.get(number=2).hash_is_intact()
+    with pytest.raises(TypeError, match="missing"):
+        content_hash("a", "b", "c", slug="d")
+
+
+def test_a_working_slug_cannot_take_another_guides_public_address(editor):
+    make_article(slug="taken")
+    other = make_article(slug="other", live=False)
+    with pytest.raises(workflow.WorkflowError, match="another published guide"):
+        edit(other, editor, slug="taken")
+    assert not SlugRedirect.objects.exists()
+
+
+def test_a_live_slug_change_keeps_the_date_accessed_of_sources(client, editor, clinician):
+    """Sources are shown from the version's snapshot, dates included."""
+    article = make_article(author=editor, reviewer=clinician)
+    article = publish(article, editor, clinician, sources=[
+        {"order": 1, "title": "BNF", "url": "https://example.org/bnf",
+         "date_accessed": date(2026, 10, 3)}])  # fmt: skip
+    html = public(client, article.get_absolute_url()).content.decode()
+    assert '<time datetime="2026-10-03">3 October 2026</time>' in html
