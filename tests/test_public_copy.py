@@ -20,6 +20,7 @@ from articles.models import (
     Review,
     Revision,
     SlugRedirect,
+    Topic,
     content_hash,
 )
 from tests.conftest import visible_text
@@ -558,3 +559,107 @@ def test_a_live_slug_change_keeps_the_date_accessed_of_sources(client, editor, c
          "date_accessed": date(2026, 10, 3)}])  # fmt: skip
     html = public(client, article.get_absolute_url()).content.decode()
     assert '<time datetime="2026-10-03">3 October 2026</time>' in html
+
+
+# Topic text follows the same four-eyes approval --------------------------------------------
+
+
+def _topic_form(topic, **changes):
+    data = {"name": topic.name, "description": topic.description,
+            "nonproprietary_name": topic.nonproprietary_name,
+            "alternate_names": topic.alternate_names, "drug_class": topic.drug_class,
+            "expected_version": topic.lock_version}  # fmt: skip
+    data.update(changes)
+    return data
+
+
+def test_topic_text_reaches_readers_only_through_a_clinicians_approval(
+    client, editor, clinician, django_capture_on_commit_callbacks
+):
+    """Issue 11, fault 3: "Topic names, descriptions and drug class are
+    public at once"."""
+    topic = make_topic(name="Diazepam", slug="diazepam", description="A medicine.",
+                       nonproprietary_name="diazepam", drug_class="Benzodiazepine")  # fmt: skip
+    article = publish(make_article(author=editor), editor, clinician, topics=[topic])
+    client.force_login(editor)
+    response = client.post(f"/admin/articles/topic/{topic.pk}/change/", _topic_form(
+        topic, name="Valium", description="Changed by an editor.", drug_class="Changed class",
+    ))  # fmt: skip
+    assert response.status_code == 302
+    client.logout()
+    for url in ["/topics/", "/topics/diazepam/", article.get_absolute_url()]:
+        html = public(client, url).content.decode()
+        assert "Changed" not in html and "Valium" not in html, url
+    assert "Benzodiazepine" in public(client, article.get_absolute_url()).content.decode()
+    topic.refresh_from_db()
+    latest = workflow.latest_topic_revision(topic)
+    assert latest.number == 2 and latest.created_by == editor
+    with pytest.raises(workflow.WorkflowError, match="Clinical reviewers"):
+        workflow.approve_topic(topic=topic, reviewer=editor, version=2,
+                               content_hash=latest.content_hash)  # fmt: skip
+    with pytest.raises(workflow.WorkflowError, match="changed after you opened it"):
+        workflow.approve_topic(topic=topic, reviewer=clinician, version=2,
+                               content_hash="0" * 64)  # fmt: skip
+    client.force_login(clinician)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(f"/admin/articles/topic/{topic.pk}/review/",
+                               {"version": 2, "content_hash": latest.content_hash})  # fmt: skip
+    assert response.status_code == 302
+    client.logout()
+    assert "Valium" in public(client, "/topics/diazepam/").content.decode()
+    assert "Changed class" in public(client, article.get_absolute_url()).content.decode()
+
+
+def test_a_clinician_cannot_approve_topic_text_they_wrote(clinician):
+    dual = _clinician_editor(clinician)
+    topic = make_topic(author=make_editor(), reviewer=make_clinician("other"))
+    topic.description = "Written by the clinician."
+    workflow.save_topic(topic=topic, user=dual, expected_version=topic.lock_version)
+    latest = workflow.latest_topic_revision(topic)
+    with pytest.raises(workflow.WorkflowError, match="another clinician"):
+        workflow.approve_topic(topic=topic, reviewer=clinician, version=latest.number,
+                               content_hash=latest.content_hash)  # fmt: skip
+
+
+def _clinician_editor(user):
+    user.groups.add(*make_editor("editors-group").groups.all())
+    return user
+
+
+def test_a_new_topic_is_not_public_until_approved(client, editor, clinician):
+    topic = make_topic(name="Unapproved", slug="unapproved", live=False, author=editor)
+    publish(make_article(author=editor), editor, clinician, topics=[topic])
+    assert public(client, "/topics/unapproved/").status_code == 404
+    assert "Unapproved" not in public(client, "/topics/").content.decode()
+    assert "Unapproved" not in public(client, "/sitemap-topics.xml").content.decode()
+
+
+def test_a_topics_slug_cannot_change_once_it_exists(editor):
+    topic = make_topic(slug="fixed")
+    topic.slug = "moved"
+    with pytest.raises(workflow.WorkflowError, match="slug cannot change"):
+        workflow.save_topic(topic=topic, user=editor, expected_version=topic.lock_version)
+
+
+def test_topics_have_optimistic_locking(client, editor):
+    """Issue 18, 8: "Topics have no lock version: one editor's change is
+    silently lost to another's"."""
+    topic = make_topic(name="Anxiety", description="First text.")
+    second = make_editor("second")
+    opened = _topic_form(topic)  # both editors open the form at this lock version
+    client.force_login(editor)
+    assert client.post(f"/admin/articles/topic/{topic.pk}/change/",
+                       {**opened, "description": "Editor one's text."}).status_code == 302  # fmt: skip
+    client.force_login(second)
+    response = client.post(f"/admin/articles/topic/{topic.pk}/change/",
+                           {**opened, "description": "Editor two's text."})  # fmt: skip
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "eddie changed this topic" in html and "Editor two&#x27;s text." in html
+    topic.refresh_from_db()
+    assert topic.description == "Editor one's text."
+    stale = Topic.objects.get(pk=topic.pk)
+    stale.description = "Lost?"
+    with pytest.raises(workflow.EditConflictError):
+        workflow.save_topic(topic=stale, user=second, expected_version=opened["expected_version"])
+    assert Topic.objects.get(pk=topic.pk).description == "Editor one's text."
