@@ -74,14 +74,15 @@ class ArticleForm(forms.ModelForm):
                         "when": timezone.localtime(current.updated_at).strftime("%H:%M:%S"),
                     },
                 )
-            if current.status == Article.Status.IN_REVIEW and self.has_changed():
-                if VERSIONED_FORM_FIELDS & set(self.changed_data):
-                    raise forms.ValidationError(
-                        _("This article is in clinical review, so its text, address, topics "
-                          "and correction note cannot change. Ask the reviewer to request "
-                          "changes first."),
-                        code="in_review",
-                    )  # fmt: skip
+            if current.status == Article.Status.IN_REVIEW and (
+                VERSIONED_FORM_FIELDS & set(self.changed_data)
+            ):
+                raise forms.ValidationError(
+                    _("This article is in clinical review, so its text, address, topics "
+                      "and correction note cannot change. Ask the reviewer to request "
+                      "changes first."),
+                    code="in_review",
+                )  # fmt: skip
         slug = cleaned.get("slug")
         if slug and Article.objects.filter(live_slug=slug).exclude(pk=self.instance.pk).exists():
             self.add_error(

@@ -129,8 +129,13 @@ class TopicAdmin(admin.ModelAdmin):
             topic=obj, user=request.user, expected_version=form.cleaned_data.get("expected_version")
         )
 
-    def changeform_view(self, request: HttpRequest, object_id: str | None = None,
-                        form_url: str = "", extra_context: dict | None = None) -> HttpResponse:  # fmt: skip
+    def changeform_view(
+        self,
+        request: HttpRequest,
+        object_id: str | None = None,
+        form_url: str = "",
+        extra_context: dict | None = None,
+    ) -> HttpResponse:
         try:
             return super().changeform_view(request, object_id, form_url, extra_context)
         except workflow.WorkflowError as error:

@@ -22,7 +22,8 @@ ROLES: dict[str, list[str]] = {
         "view_article", "add_article", "change_article", "approve_article",
         "view_revision", "view_review", "view_reviewerprofile", "add_reviewerprofile",
         "change_reviewerprofile", "view_historicalarticle", "view_historicalreviewerprofile",
-        "view_topic", "view_topicrevision", "view_topicreview", "view_reference", "add_reference", "change_reference", "delete_reference",
+        "view_topic", "view_topicrevision", "view_topicreview",
+        "view_reference", "add_reference", "change_reference", "delete_reference",
     ],
 }  # fmt: skip
 

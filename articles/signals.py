@@ -14,11 +14,11 @@ from django.dispatch import receiver
 from articles.cache import invalidate_public_pages, invalidate_rendered_pages
 from articles.models import (
     LIVE_FIELDS,
+    TOPIC_LIVE_FIELDS,
     Article,
     Reference,
     Review,
     ReviewerProfile,
-    TOPIC_LIVE_FIELDS,
     Revision,
     Topic,
     TopicRevision,

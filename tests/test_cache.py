@@ -14,7 +14,15 @@ from articles import workflow
 from articles.cache import GENERATION_KEY, invalidate_public_pages, publication_generation
 from articles.middleware import PublicPageCacheMiddleware
 from articles.models import Article
-from tests.factories import approve, edit, make_article, make_clinician, make_editor, make_staff, publish
+from tests.factories import (
+    approve,
+    edit,
+    make_article,
+    make_clinician,
+    make_editor,
+    make_staff,
+    publish,
+)
 
 pytestmark = pytest.mark.django_db
 

@@ -7,7 +7,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from articles.cache import invalidate_public_pages
-from articles.models import Article, Reference, Topic
+from articles.models import Article
 from articles.views import server_error
 from tests.conftest import visible_text
 from tests.factories import edit, make_article, make_editor, make_staff, make_topic, publish

@@ -12,14 +12,14 @@ copied here, not imported, so later code cannot change what this migration
 does.
 """
 
+import hashlib
+import json
+
 import django.db.models.deletion
 import django.utils.timezone
 import simple_history.models
 from django.conf import settings
 from django.db import migrations, models
-
-import hashlib
-import json
 
 TOPIC_FIELDS = ["name", "slug", "description", "nonproprietary_name", "alternate_names",
                 "drug_class"]
@@ -85,17 +85,16 @@ def fill_versions_and_live_copy(apps, schema_editor):
             .order_by("-created_at", "-pk").first()
         )
         reviewer = {}
-        if approval is not None:
-            if approval.reviewer_name:
-                reviewer = {
-                    key: value for key, value in {
-                        "name": approval.reviewer_name,
-                        "credentials": approval.reviewer_credentials,
-                        "job_title": approval.reviewer_job_title,
-                        "registration_body": approval.reviewer_registration_body,
-                        "registration_number": approval.reviewer_registration_number,
-                    }.items() if value
-                }
+        if approval is not None and approval.reviewer_name:
+            reviewer = {
+                key: value for key, value in {
+                    "name": approval.reviewer_name,
+                    "credentials": approval.reviewer_credentials,
+                    "job_title": approval.reviewer_job_title,
+                    "registration_body": approval.reviewer_registration_body,
+                    "registration_number": approval.reviewer_registration_number,
+                }.items() if value
+            }
         Article.objects.filter(pk=article.pk).update(
             live_slug=article.slug, live_sources=sources, live_reviewer=reviewer
         )
