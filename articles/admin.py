@@ -290,6 +290,22 @@ class ArticleAdmin(SimpleHistoryAdmin, MarkdownxModelAdmin):
         actions.pop("delete_selected", None)
         return actions
 
+    def history_form_view(self, request: HttpRequest, object_id: str, version_id: str,
+                          extra_context: dict | None = None) -> HttpResponse:  # fmt: skip
+        # The history form would save a past row's values (and its topics)
+        # outside the workflow; earlier versions are restored from the
+        # versions page, as a new version that needs approval.
+        if request.method == "POST":
+            self.message_user(
+                request,
+                _("Nothing was changed. Restore an earlier version from “Versions and diffs”: "
+                  "it becomes a new version that a clinician approves."),
+                messages.ERROR,
+            )
+            return HttpResponseRedirect(reverse("admin:articles_article_versions",
+                                                args=[object_id]))  # fmt: skip
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
     def revert_disabled(self, request: HttpRequest, obj: Article | None = None) -> bool:
         # simple-history's revert would write the row directly, past the
         # workflow; reverting is done from the versions page instead.

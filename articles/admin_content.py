@@ -13,7 +13,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db import models
-from django.db.models import Count, QuerySet
+from django.db.models import Count, OuterRef, QuerySet, Subquery
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -24,7 +24,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from articles import workflow
-from articles.models import TOPIC_VERSION_FIELDS, Reference, Topic
+from articles.models import TOPIC_VERSION_FIELDS, Reference, Topic, TopicRevision
 
 # The most sources one guide may list. Each inline row posts about eight
 # fields, so settings.DATA_UPLOAD_MAX_NUMBER_FIELDS is sized from this.
@@ -94,7 +94,15 @@ class TopicAdmin(admin.ModelAdmin):
     ]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Topic]:
-        return super().get_queryset(request).annotate(article_total=Count("articles"))
+        latest = TopicRevision.objects.filter(topic=OuterRef("pk")).order_by("-number")
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                article_total=Count("articles"),
+                latest_version=Subquery(latest.values("number")[:1]),
+            )
+        )
 
     def get_readonly_fields(self, request: HttpRequest, obj: Topic | None = None) -> list[str]:
         # The slug names the topic in guides' versions and readers' links.
@@ -111,8 +119,11 @@ class TopicAdmin(admin.ModelAdmin):
     def public_state(self, topic: Topic) -> str:
         if topic.pk is None:
             return _("New topic: readers see it once a clinician approves it.")
-        latest = workflow.latest_topic_revision(topic)
-        pending = latest is not None and latest.number != topic.live_version
+        latest = getattr(topic, "latest_version", None)
+        if latest is None:
+            revision = workflow.latest_topic_revision(topic)
+            latest = revision.number if revision else None
+        pending = latest is not None and latest != topic.live_version
         state = (
             format_html(gettext("version {} is public"), topic.live_version)
             if topic.is_live

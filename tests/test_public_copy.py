@@ -663,3 +663,24 @@ def test_topics_have_optimistic_locking(client, editor):
     with pytest.raises(workflow.EditConflictError):
         workflow.save_topic(topic=stale, user=second, expected_version=opened["expected_version"])
     assert Topic.objects.get(pk=topic.pk).description == "Editor one's text."
+
+
+def test_the_history_form_cannot_write_a_past_row_back(client, editor, clinician):
+    """Issue 11, fault 1: POSTing django-simple-history's form for an entry
+    older than the last approval rolled the live copy back."""
+    article = make_article(author=editor, reviewer=clinician, title="Old title")
+    old_entry = article.history.earliest()
+    topic = make_topic()
+    publish(article, editor, clinician, title="New title", topics=[topic])
+    live = Article.objects.get(pk=article.pk)
+    client.force_login(editor)
+    url = f"/admin/articles/article/{article.pk}/history/{old_entry.history_id}/"
+    response = client.post(url, {"title": "Old title", "slug": old_entry.slug,
+                                 "summary": old_entry.summary, "body": old_entry.body,
+                                 "correction_note": "", "review_interval_months": "",
+                                 "expected_version": live.lock_version, "topics": []})  # fmt: skip
+    assert response.status_code == 302
+    after = Article.objects.get(pk=article.pk)
+    assert (after.title, after.live_title, after.live_version) == ("New title", "New title", 2)
+    assert list(after.topics.all()) == [topic]
+    assert (after.reviewed_by, after.last_reviewed) == (live.reviewed_by, live.last_reviewed)
