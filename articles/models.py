@@ -169,8 +169,8 @@ class ArticleQuerySet(models.QuerySet):
     ) -> ArticleQuerySet:
         """What ``user`` may review: articles waiting for review whose
         pending changes they did not write (the laundering check of a revert
-        is made again by ``workflow.approve``), and published guides whose
-        review is overdue or that were never reviewed. Oldest first."""
+        is made again by ``workflow.approve``), oldest submission first; then
+        published guides whose review is overdue or that were never reviewed."""
         authored = Revision.objects.filter(
             article=models.OuterRef("pk"),
             created_by=user,
@@ -180,8 +180,9 @@ class ArticleQuerySet(models.QuerySet):
         due = models.Q(status=Article.Status.PUBLISHED) & models.Q(
             pk__in=self.model.objects.review_overdue(today).values("pk")
         )
+        # Submitted changes first (oldest first), then periodic reviews.
         return self.filter(submitted | due).order_by(
-            models.F("submitted_at").asc(nulls_first=True), "pk"
+            models.F("submitted_at").asc(nulls_last=True), "next_review_due", "pk"
         )
 
 

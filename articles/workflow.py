@@ -375,7 +375,7 @@ def submit(*, article: Article, user: User) -> Article:
 
 
 def approve(
-    *, article: Article, reviewer: User, version: int, content_hash: str, comment: str = ""
+    *, article: Article, reviewer: User, version: int | None, content_hash: str, comment: str = ""
 ) -> Review:
     """Approve the version the reviewer read and make it the live copy.
 
@@ -390,7 +390,7 @@ def approve(
     the row lock: the rendering is used only if the version is unchanged.
     """
     _require_approver(reviewer, _("articles"))
-    if not isinstance(version, int) or not content_hash:
+    if not isinstance(version, int) or isinstance(version, bool) or not content_hash:
         raise WorkflowError(
             _("Say which version you read: its number and its content hash are both required.")
         )

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from articles.models import Reference
 from articles.roles import ensure_roles
-from tests.factories import make_article
+from tests.factories import make_article, publish
 
 PUBLIC_PAGES = {
     "home": "/",
@@ -39,10 +38,6 @@ def add_reviewed_guide() -> None:
             "## Side effects\n\nDrowsiness."
         ),
     )
-    Reference.objects.create(
-        article=article,
-        order=1,
-        title="Diazepam",
-        publisher="NICE",
-        url="https://example.org/diazepam",
-    )
+    # Sources are part of the version, public once approved (issue 11).
+    publish(article, sources=[{"order": 1, "title": "Diazepam", "publisher": "NICE",
+                               "url": "https://example.org/diazepam"}])  # fmt: skip
