@@ -457,14 +457,11 @@ def _new_correction_note(article: Article, revision: Revision) -> str:
     """The note this approval publishes: the version's correction note,
     unless the last approved version already carried the same one (a note
     is published once, with the change it describes)."""
-    if not revision.correction_note:
+    approvals = article.reviews.filter(decision=Review.Decision.APPROVED)
+    if not revision.correction_note or approvals.filter(revision=revision).exists():
+        # No note, or a periodic review of a version whose note was published.
         return ""
-    previous = (
-        article.reviews.filter(decision=Review.Decision.APPROVED)
-        .exclude(revision=revision)
-        .select_related("revision")
-        .first()
-    )
+    previous = approvals.select_related("revision").first()
     if previous is not None and previous.revision.correction_note == revision.correction_note:
         return ""
     return revision.correction_note

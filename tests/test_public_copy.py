@@ -684,3 +684,11 @@ def test_the_history_form_cannot_write_a_past_row_back(client, editor, clinician
     assert (after.title, after.live_title, after.live_version) == ("New title", "New title", 2)
     assert list(after.topics.all()) == [topic]
     assert (after.reviewed_by, after.last_reviewed) == (live.reviewed_by, live.last_reviewed)
+
+
+def test_a_periodic_review_publishes_no_second_correction_note(editor, clinician):
+    article = make_article(author=editor, reviewer=clinician)
+    publish(article, editor, clinician, body="Corrected.", correction_note="We fixed the dose.")
+    review = approve(article, make_clinician("second"))
+    assert review.public_note == ""
+    assert len(Article.objects.get(pk=article.pk).live_corrections) == 1
