@@ -30,6 +30,8 @@ def test_create_account_makes_a_clinician_with_a_public_profile(monkeypatch):
     assert user.check_password("a-long-enough-passphrase")
     assert list(user.groups.values_list("name", flat=True)) == ["Clinical reviewers"]
     assert ReviewerProfile.objects.get(user=user).public_name == "Dr Ana Lee, MBChB, MRCGP"
+    # Issue 11: profile edits are audited, this one included.
+    assert ReviewerProfile.objects.get(user=user).history.get().registration_number == "1234567"
 
 
 def test_create_account_makes_an_editor_and_is_safe_to_run_again():

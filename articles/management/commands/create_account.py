@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
+from articles import workflow
 from articles.models import CLINICAL_REVIEWERS_GROUP, EDITORS_GROUP, ReviewerProfile
 
 ROLES = {"editor": EDITORS_GROUP, "clinician": CLINICAL_REVIEWERS_GROUP}
@@ -60,16 +61,14 @@ class Command(BaseCommand):
         user.save()
         user.groups.add(Group.objects.get(name=ROLES[role]))
         if role == "clinician":
-            ReviewerProfile.objects.update_or_create(
-                user=user,
-                defaults={
-                    "display_name": options["display_name"],
-                    "credentials": options["credentials"],
-                    "job_title": options["job_title"],
-                    "registration_body": options["registration_body"],
-                    "registration_number": options["registration_number"],
-                    "bio": options["bio"],
-                },
+            # Through the workflow, so the profile's history records the change
+            # (made by the site's operator, with no admin user).
+            profile = ReviewerProfile.objects.filter(user=user).first() or ReviewerProfile(
+                user=user
             )
+            for name in ["display_name", "credentials", "job_title", "registration_body",
+                         "registration_number", "bio"]:  # fmt: skip
+                setattr(profile, name, options[name])
+            workflow.save_reviewer_profile(profile=profile, user=None)
         verb = "Created" if created else "Updated"
         self.stdout.write(self.style.SUCCESS(f"{verb} {role} account {user.get_username()!r}."))
