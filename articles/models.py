@@ -80,8 +80,12 @@ def content_hash(title: str, summary: str, body: str, **rest: object) -> str:
                 f" unknown {sorted(unknown)})"
             )
         fields = {"title": title, "summary": summary, "body": body, **rest}
+        # sort_keys: a source's keys come back from PostgreSQL's jsonb in
+        # another order than they were written in.
         payload = json.dumps(
-            [HASH_SCHEME, [[name, fields[name]] for name in VERSION_FIELDS]], ensure_ascii=False
+            [HASH_SCHEME, [[name, fields[name]] for name in VERSION_FIELDS]],
+            ensure_ascii=False,
+            sort_keys=True,
         )
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 

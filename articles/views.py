@@ -298,7 +298,7 @@ class TopicDetailView(ConditionalGetMixin, DetailView):
     paginate_by = 50
 
     def get_queryset(self) -> QuerySet[Topic]:
-        in_topic = _published_in_topic().values("topics").annotate(n=Count("pk")).values("n")
+        in_topic = _published_in_topic().values("live_topics").annotate(n=Count("pk")).values("n")
         # As _site_state: the newest change to any article only moves forward.
         newest = Article.objects.order_by("-updated_at").values("updated_at")[:1]
         return Topic.objects.public().annotate(
