@@ -294,17 +294,19 @@ CONTENT_SECURITY_POLICY = {
     },
 }
 
-# One JSON object per line on stdout; unhandled errors carry the request path.
+# One JSON object per line on stderr, for servers and commands alike: a
+# command's stdout is its data (dumpdata > backup.json), never its logs.
+# Unhandled errors carry the request path.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"json": {"()": "healthsite.logs.JsonFormatter"}},
-    "handlers": {"stdout": {"class": "healthsite.logs.StdoutHandler", "formatter": "json"}},
-    "root": {"handlers": ["stdout"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
+    "handlers": {"stderr": {"class": "healthsite.logs.StderrHandler", "formatter": "json"}},
+    "root": {"handlers": ["stderr"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
     "loggers": {
         # Django's own handlers for these would print or mail; ours print JSON.
-        "django": {"handlers": ["stdout"], "level": "INFO", "propagate": False},
-        "django.server": {"handlers": ["stdout"], "level": "INFO", "propagate": False},
+        "django": {"handlers": ["stderr"], "level": "INFO", "propagate": False},
+        "django.server": {"handlers": ["stderr"], "level": "INFO", "propagate": False},
     },
 }
 
