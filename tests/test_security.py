@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import secrets
 import subprocess
 import sys
 from datetime import timedelta
@@ -211,7 +212,7 @@ def test_production_hashes_passwords_with_argon2():
     for speed)."""
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")},
-        "DJANGO_SECRET_KEY": "x" * 50,
+        "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
         "DJANGO_ALLOWED_HOSTS": "example.org",
         "DJANGO_SETTINGS_MODULE": "healthsite.settings",
     }
