@@ -9,6 +9,7 @@ missing host list stops the process instead of running insecurely.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from datetime import timedelta
 from pathlib import Path
@@ -276,11 +277,27 @@ CSRF_COOKIE_SECURE = HTTPS
 SECURE_HSTS_SECONDS = env_int("DJANGO_HSTS_SECONDS", 31_536_000 if HTTPS else 0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_HSTS_INCLUDE_SUBDOMAINS", True)
 SECURE_HSTS_PRELOAD = env_bool("DJANGO_HSTS_PRELOAD", True)
-if env_bool("DJANGO_SECURE_PROXY_SSL_HEADER"):
+BEHIND_PROXY = env_bool("DJANGO_SECURE_PROXY_SSL_HEADER")
+if BEHIND_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-    # The same proxy supplies the reader's address for django-axes.
-    AXES_IPWARE_PROXY_COUNT = env_int("DJANGO_PROXY_COUNT", 1)
-    AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
+# The same proxy supplies the client's address, which django-axes locks out
+# together with the username: the DJANGO_PROXY_COUNT-th X-Forwarded-For entry
+# from the right, the one our own proxy appended (healthsite/client_ip.py),
+# read only from requests that come from a trusted proxy address (gunicorn's
+# DJANGO_FORWARDED_ALLOW_IPS). Without it every client would be the proxy,
+# 127.0.0.1, and six wrong passwords would lock a clinician out everywhere.
+TRUSTED_PROXY_COUNT = env_int("DJANGO_PROXY_COUNT", 1 if BEHIND_PROXY else 0)
+TRUSTED_PROXY_ADDRESSES = env_list("DJANGO_FORWARDED_ALLOW_IPS") or ["127.0.0.1"]
+for _address in TRUSTED_PROXY_ADDRESSES:
+    try:
+        if _address != "*":
+            ipaddress.ip_network(_address, strict=False)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"DJANGO_FORWARDED_ALLOW_IPS must list IP addresses or networks, or '*', "
+            f"not {_address!r}."
+        ) from None
+AXES_CLIENT_IP_CALLABLE = "healthsite.client_ip.client_ip_address"
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
