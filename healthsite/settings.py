@@ -142,6 +142,22 @@ DATABASES = {
     )
 }
 _POSTGRESQL = DATABASES["default"]["ENGINE"].endswith("postgresql")
+# SQLite serves several processes (gunicorn workers, instances, commands) at
+# once. WAL lets readers go on while one writer writes; IMMEDIATE takes the
+# write lock when a transaction begins, so a transaction that reads and then
+# writes waits its turn instead of failing with "database is locked" (a
+# DEFERRED one cannot wait: its snapshot would be stale); the busy timeout is
+# how long a writer waits for that turn, well above the longest write (an
+# import batch, about a second) and under gunicorn's worker timeout.
+# synchronous=NORMAL is safe with WAL: a power cut can lose the last commits,
+# never corrupt the file. See docs/decisions/0005-sqlite-default.md.
+DB_BUSY_TIMEOUT = env_int("DJANGO_DB_BUSY_TIMEOUT", 10)
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        transaction_mode="IMMEDIATE",
+        timeout=DB_BUSY_TIMEOUT,
+        init_command="PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
+    )
 if _POSTGRESQL and env_bool("DJANGO_DB_SERVER_SIDE_BINDING"):
     # psycopg binds parameters in Python by default; for bulk loads of long
     # texts, binding on the server is many times faster.

@@ -8,6 +8,7 @@ SQLite leg, a file in the test's temporary folder.
 
 from __future__ import annotations
 
+import http.cookiejar
 import os
 import secrets
 import socket
@@ -15,10 +16,12 @@ import subprocess
 import sys
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from html.parser import HTMLParser
 from pathlib import Path
 from typing import IO
 
@@ -155,3 +158,105 @@ def _wait_until_healthy(server: Server) -> None:
             pass
         time.sleep(0.2)
     raise AssertionError(f"{server.url} did not become healthy:\n{server.log.read_text()}")
+
+
+# --- A signed-in admin user over real HTTP ------------------------------------------
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        return None
+
+
+class _FormParser(HTMLParser):
+    """The successful controls of one form, as a browser would submit them
+    (without any submit button): inputs, checked boxes, textareas, selects."""
+
+    def __init__(self, form_id: str) -> None:
+        super().__init__(convert_charrefs=True)
+        self.form_id = form_id
+        self.inside = False
+        self.fields: list[tuple[str, str]] = []
+        self._textarea: str | None = None
+        self._text: list[str] = []
+        self._select: str | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = {k: v or "" for k, v in attrs}
+        if tag == "form":
+            self.inside = a.get("id") == self.form_id
+        if not self.inside or "disabled" in a:
+            return
+        name = a.get("name", "")
+        if tag == "input" and name:
+            kind = a.get("type", "text").lower()
+            if kind in {"submit", "button", "image", "reset", "file"}:
+                return
+            if kind in {"checkbox", "radio"} and "checked" not in a:
+                return
+            self.fields.append((name, a.get("value", "on" if kind == "checkbox" else "")))
+        elif tag == "textarea" and name:
+            self._textarea, self._text = name, []
+        elif tag == "select" and name:
+            self._select = name
+        elif tag == "option" and self._select and "selected" in a:
+            self.fields.append((self._select, a.get("value", "")))
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "form":
+            self.inside = False
+        elif tag == "textarea" and self._textarea:
+            text = "".join(self._text)
+            # HTML drops one newline straight after <textarea>.
+            self.fields.append((self._textarea, text.removeprefix("\n")))
+            self._textarea = None
+        elif tag == "select":
+            self._select = None
+
+    def handle_data(self, data: str) -> None:
+        if self._textarea:
+            self._text.append(data)
+
+
+def form_fields(html: str, form_id: str) -> list[tuple[str, str]]:
+    """What a browser would post from the form ``form_id`` of ``html``."""
+    parser = _FormParser(form_id)
+    parser.feed(html)
+    return parser.fields
+
+
+class AdminSession:
+    """One person signed in to the admin of one server, with cookies and CSRF
+    tokens handled as a browser does; redirects are returned, not followed."""
+
+    def __init__(self, base_url: str) -> None:
+        self.base_url = base_url
+        self.jar = http.cookiejar.CookieJar()
+        self.opener = urllib.request.build_opener(
+            urllib.request.HTTPCookieProcessor(self.jar), _NoRedirect()
+        )
+
+    def request(
+        self, path: str, fields: list[tuple[str, str]] | None = None, timeout: float = 60
+    ) -> tuple[int, str]:
+        """GET ``path``, or POST ``fields`` to it; the status and body."""
+        data = urllib.parse.urlencode(fields).encode() if fields is not None else None
+        req = urllib.request.Request(self.base_url + path, data=data)
+        try:
+            with self.opener.open(req, timeout=timeout) as response:
+                return response.status, response.read().decode()
+        except urllib.error.HTTPError as error:
+            return error.code, error.read().decode()
+
+    def log_in(self, username: str, password: str) -> None:
+        status, html = self.request("/admin/login/")
+        assert status == 200, status
+        fields = dict(form_fields(html, "login-form"))
+        fields.update(username=username, password=password, next="/admin/")
+        status, html = self.request("/admin/login/", list(fields.items()))
+        assert status == 302, f"login as {username} failed: {status}"
+
+    def change_form(self, path: str) -> list[tuple[str, str]]:
+        status, html = self.request(path)
+        assert status == 200, f"GET {path}: {status}"
+        return form_fields(html, "article_form")
