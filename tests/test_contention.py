@@ -189,3 +189,31 @@ def test_readers_and_an_editor_get_no_500_during_a_long_import(site):
     assert min(rounds) >= ROUNDS, rounds
     assert set(saves) == {302}, saves
     assert saves[302] >= 3, saves
+
+
+def test_sqlite_connections_use_wal_immediate_transactions_and_the_busy_timeout(tmp_path):
+    """What every SQLite connection of the site is set to (on either leg: the
+    default database is SQLite): WAL, synchronous=NORMAL (1), a busy timeout
+    of DJANGO_DB_BUSY_TIMEOUT seconds, and BEGIN IMMEDIATE in atomic blocks."""
+    code = (
+        "import django; django.setup()\n"
+        "from django.db import connection, transaction\n"
+        "with connection.cursor() as cursor:\n"
+        "    print(*(cursor.execute(f'PRAGMA {p}').fetchone()[0]\n"
+        "            for p in ('journal_mode', 'synchronous', 'busy_timeout')))\n"
+        "statements = []\n"
+        "def record(execute, sql, params, many, context):\n"
+        "    statements.append(sql)\n"
+        "    return execute(sql, params, many, context)\n"
+        "with connection.execute_wrapper(record), transaction.atomic():\n"
+        "    connection.cursor().execute('SELECT 1')\n"
+        "print(statements[0])\n"
+    )
+    for timeout, expected in (("", "wal 1 10000"), ("3", "wal 1 3000")):
+        env = site_env(f"sqlite:///{tmp_path / 'settings.sqlite3'}", tmp_path)
+        if timeout:
+            env["DJANGO_DB_BUSY_TIMEOUT"] = timeout
+        result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env,
+                                capture_output=True, text=True, check=False)  # fmt: skip
+        assert result.returncode == 0, result.stderr
+        assert result.stdout.split("\n")[:2] == [expected, "BEGIN IMMEDIATE"]
