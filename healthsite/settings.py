@@ -148,7 +148,7 @@ _POSTGRESQL = DATABASES["default"]["ENGINE"].endswith("postgresql")
 # writes waits its turn instead of failing with "database is locked" (a
 # DEFERRED one cannot wait: its snapshot would be stale); the busy timeout is
 # how long a writer waits for that turn, well above the longest write (an
-# import batch, about a second) and under gunicorn's worker timeout.
+# import batch of 100 files, under 2 s) and under gunicorn's worker timeout.
 # synchronous=NORMAL is safe with WAL: a power cut can lose the last commits,
 # never corrupt the file. See docs/decisions/0005-sqlite-default.md.
 DB_BUSY_TIMEOUT = env_int("DJANGO_DB_BUSY_TIMEOUT", 10)
