@@ -10,6 +10,8 @@ All logs, one JSON object per line and one line per request, go to stderr.
 import multiprocessing
 import os
 
+from gunicorn.workers.base import Worker
+
 wsgi_app = "healthsite.wsgi:application"
 bind = os.environ.get("DJANGO_BIND", "127.0.0.1:8000").split(",")
 workers = int(os.environ.get("DJANGO_WORKERS") or multiprocessing.cpu_count() * 2 + 1)
@@ -47,3 +49,11 @@ forwarded_allow_ips = os.environ.get("DJANGO_FORWARDED_ALLOW_IPS", "127.0.0.1")
 # gunicorn's runtime control socket defaults to one path per user, which
 # several instances on one host would fight over; nothing here uses it.
 control_socket_disable = True
+
+
+def worker_abort(worker: Worker) -> None:
+    """Before gunicorn kills a worker past its timeout, log where it was
+    stuck: the stack of the request it was serving, as one JSON line."""
+    import traceback
+
+    worker.log.critical("Worker timed out; it was at:\n%s", "".join(traceback.format_stack()))
