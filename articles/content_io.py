@@ -146,13 +146,18 @@ def import_documents(
     *,
     user: AbstractBaseUser,
     dry_run: bool = False,
-    batch_size: int = 500,
+    batch_size: int = 100,
     progress: Callable[[], None] | None = None,
 ) -> ImportReport:
     """Import Markdown files as drafts or new working versions.
 
     Files are read one at a time and new articles are created in batches,
-    so memory stays flat however many files there are. A bad file is
+    so memory stays flat however many files there are. Each batch is its own
+    transaction, committed before the next batch's files are read: on SQLite
+    a transaction holds the only write lock, and one transaction for a whole
+    import (12 s for 4,000 files) made editors' saves time out. A batch of
+    100 held the lock for at most 1.8 s on this 2-core machine with a load
+    average of 12, where a batch of 500 held it for 5 s. A bad file is
     reported and skipped; the others are imported.
     """
     report = ImportReport()
@@ -160,29 +165,29 @@ def import_documents(
     batch: list[tuple[str, Document]] = []
 
     def flush() -> None:
-        _import_batch(batch, user=user, report=report)
+        with transaction.atomic():
+            _import_batch(batch, user=user, report=report)
+            if dry_run:
+                transaction.set_rollback(True)
         batch.clear()
 
-    with transaction.atomic():
-        for path in iter_markdown_files(paths):
-            source = str(path)
-            try:
-                document = parse_document(path.read_text(encoding="utf-8"), source=source)
-                if document.slug in seen:
-                    raise ContentError(
-                        f"{source}: slug '{document.slug}' is also used by {seen[document.slug]}."
-                    )
-                seen[document.slug] = source
-                batch.append((source, document))
-            except (ContentError, OSError, UnicodeDecodeError) as error:
-                report.failed.append((source, _reason(error, source)))
-            if len(batch) >= batch_size:
-                flush()
-            if progress:
-                progress()
-        flush()
-        if dry_run:
-            transaction.set_rollback(True)
+    for path in iter_markdown_files(paths):
+        source = str(path)
+        try:
+            document = parse_document(path.read_text(encoding="utf-8"), source=source)
+            if document.slug in seen:
+                raise ContentError(
+                    f"{source}: slug '{document.slug}' is also used by {seen[document.slug]}."
+                )
+            seen[document.slug] = source
+            batch.append((source, document))
+        except (ContentError, OSError, UnicodeDecodeError) as error:
+            report.failed.append((source, _reason(error, source)))
+        if len(batch) >= batch_size:
+            flush()
+        if progress:
+            progress()
+    flush()
     return report
 
 

@@ -1,7 +1,10 @@
-"""Structured logging: one JSON object per line on stdout.
+"""Structured logging: one JSON object per line on stderr.
 
-Process managers, containers and log shippers all read stdout, and one line
-per event keeps a traceback from being split into many unrelated records.
+Every process logs to stderr, servers and management commands alike, because
+a command's stdout is its data: ``manage.py dumpdata > backup.json`` must
+write nothing but JSON there. Process managers, containers and log shippers
+read stderr as well as stdout, and one line per event keeps a traceback from
+being split into many unrelated records.
 """
 
 from __future__ import annotations
@@ -14,16 +17,16 @@ from datetime import UTC, datetime
 from typing import Any
 
 
-class StdoutHandler(logging.StreamHandler):
-    """A stream handler that looks up ``sys.stdout`` on every record, so it
-    follows a replaced stdout (gunicorn workers, pytest's capture)."""
+class StderrHandler(logging.StreamHandler):
+    """A stream handler that looks up ``sys.stderr`` on every record, so it
+    follows a replaced stderr (gunicorn workers, pytest's capture)."""
 
     def __init__(self) -> None:
-        super().__init__(sys.stdout)
+        super().__init__(sys.stderr)
 
     @property
     def stream(self) -> Any:
-        return sys.stdout
+        return sys.stderr
 
     @stream.setter
     def stream(self, value: Any) -> None:

@@ -3,17 +3,23 @@ Settings for the health-information CMS.
 
 Everything that differs between machines comes from environment variables
 (prefixed ``DJANGO_``, plus ``DATABASE_URL`` and ``REDIS_URL``). The defaults
-are safe for development; with ``DEBUG`` off, a missing secret or host list
-stops the process instead of running insecurely.
+are safe for development; with ``DEBUG`` off, a missing or weak secret or a
+missing host list stops the process instead of running insecurely.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from django.core.checks.security.base import (
+    SECRET_KEY_INSECURE_PREFIX,
+    SECRET_KEY_MIN_LENGTH,
+    SECRET_KEY_MIN_UNIQUE_CHARACTERS,
+)
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -55,6 +61,21 @@ if DEBUG:
 else:
     if not SECRET_KEY:
         raise ImproperlyConfigured("DJANGO_SECRET_KEY must be set when DJANGO_DEBUG is off.")
+    # The rule of Django's deploy check (security.W009), enforced: a guessable
+    # key lets anyone forge sessions, password-reset links and signed data.
+    if (
+        len(SECRET_KEY) < SECRET_KEY_MIN_LENGTH
+        or len(set(SECRET_KEY)) < SECRET_KEY_MIN_UNIQUE_CHARACTERS
+        or SECRET_KEY.startswith(SECRET_KEY_INSECURE_PREFIX)
+    ):
+        raise ImproperlyConfigured(
+            f"DJANGO_SECRET_KEY is too weak for DJANGO_DEBUG off: it must be at least "
+            f"{SECRET_KEY_MIN_LENGTH} characters long, with at least "
+            f"{SECRET_KEY_MIN_UNIQUE_CHARACTERS} different characters, and must not start "
+            f"with {SECRET_KEY_INSECURE_PREFIX!r} (it has {len(SECRET_KEY)} characters, "
+            f"{len(set(SECRET_KEY))} different). Generate one with: "
+            'python -c "import secrets; print(secrets.token_urlsafe(50))"'
+        )
     if not ALLOWED_HOSTS:
         raise ImproperlyConfigured("DJANGO_ALLOWED_HOSTS must be set when DJANGO_DEBUG is off.")
 
@@ -121,6 +142,22 @@ DATABASES = {
     )
 }
 _POSTGRESQL = DATABASES["default"]["ENGINE"].endswith("postgresql")
+# SQLite serves several processes (gunicorn workers, instances, commands) at
+# once. WAL lets readers go on while one writer writes; IMMEDIATE takes the
+# write lock when a transaction begins, so a transaction that reads and then
+# writes waits its turn instead of failing with "database is locked" (a
+# DEFERRED one cannot wait: its snapshot would be stale); the busy timeout is
+# how long a writer waits for that turn, well above the longest write (an
+# import batch of 100 files, under 2 s) and under gunicorn's worker timeout.
+# synchronous=NORMAL is safe with WAL: a power cut can lose the last commits,
+# never corrupt the file. See docs/decisions/0005-sqlite-default.md.
+DB_BUSY_TIMEOUT = env_int("DJANGO_DB_BUSY_TIMEOUT", 10)
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        transaction_mode="IMMEDIATE",
+        timeout=DB_BUSY_TIMEOUT,
+        init_command="PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
+    )
 if _POSTGRESQL and env_bool("DJANGO_DB_SERVER_SIDE_BINDING"):
     # psycopg binds parameters in Python by default; for bulk loads of long
     # texts, binding on the server is many times faster.
@@ -261,11 +298,27 @@ CSRF_COOKIE_SECURE = HTTPS
 SECURE_HSTS_SECONDS = env_int("DJANGO_HSTS_SECONDS", 31_536_000 if HTTPS else 0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_HSTS_INCLUDE_SUBDOMAINS", True)
 SECURE_HSTS_PRELOAD = env_bool("DJANGO_HSTS_PRELOAD", True)
-if env_bool("DJANGO_SECURE_PROXY_SSL_HEADER"):
+BEHIND_PROXY = env_bool("DJANGO_SECURE_PROXY_SSL_HEADER")
+if BEHIND_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-    # The same proxy supplies the reader's address for django-axes.
-    AXES_IPWARE_PROXY_COUNT = env_int("DJANGO_PROXY_COUNT", 1)
-    AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
+# The same proxy supplies the client's address, which django-axes locks out
+# together with the username: the DJANGO_PROXY_COUNT-th X-Forwarded-For entry
+# from the right, the one our own proxy appended (healthsite/client_ip.py),
+# read only from requests that come from a trusted proxy address (gunicorn's
+# DJANGO_FORWARDED_ALLOW_IPS). Without it every client would be the proxy,
+# 127.0.0.1, and six wrong passwords would lock a clinician out everywhere.
+TRUSTED_PROXY_COUNT = env_int("DJANGO_PROXY_COUNT", 1 if BEHIND_PROXY else 0)
+TRUSTED_PROXY_ADDRESSES = env_list("DJANGO_FORWARDED_ALLOW_IPS") or ["127.0.0.1"]
+for _address in TRUSTED_PROXY_ADDRESSES:
+    try:
+        if _address != "*":
+            ipaddress.ip_network(_address, strict=False)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"DJANGO_FORWARDED_ALLOW_IPS must list IP addresses or networks, or '*', "
+            f"not {_address!r}."
+        ) from None
+AXES_CLIENT_IP_CALLABLE = "healthsite.client_ip.client_ip_address"
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
@@ -299,17 +352,19 @@ CONTENT_SECURITY_POLICY = {
     },
 }
 
-# One JSON object per line on stdout; unhandled errors carry the request path.
+# One JSON object per line on stderr, for servers and commands alike: a
+# command's stdout is its data (dumpdata > backup.json), never its logs.
+# Unhandled errors carry the request path.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"json": {"()": "healthsite.logs.JsonFormatter"}},
-    "handlers": {"stdout": {"class": "healthsite.logs.StdoutHandler", "formatter": "json"}},
-    "root": {"handlers": ["stdout"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
+    "handlers": {"stderr": {"class": "healthsite.logs.StderrHandler", "formatter": "json"}},
+    "root": {"handlers": ["stderr"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
     "loggers": {
         # Django's own handlers for these would print or mail; ours print JSON.
-        "django": {"handlers": ["stdout"], "level": "INFO", "propagate": False},
-        "django.server": {"handlers": ["stdout"], "level": "INFO", "propagate": False},
+        "django": {"handlers": ["stderr"], "level": "INFO", "propagate": False},
+        "django.server": {"handlers": ["stderr"], "level": "INFO", "propagate": False},
     },
 }
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import secrets
 import subprocess
 import sys
 from datetime import timedelta
@@ -211,7 +212,7 @@ def test_production_hashes_passwords_with_argon2():
     for speed)."""
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")},
-        "DJANGO_SECRET_KEY": "x" * 50,
+        "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
         "DJANGO_ALLOWED_HOSTS": "example.org",
         "DJANGO_SETTINGS_MODULE": "healthsite.settings",
     }
@@ -251,7 +252,7 @@ urlpatterns = [path("boom/", _boom), *site_urlpatterns]
 
 @override_settings(ROOT_URLCONF=__name__, DEBUG=False)
 def test_unhandled_errors_show_a_plain_500_page_and_log_one_json_line_with_the_path(capsys):
-    """The public sees a generic 500 page; stdout gets one JSON line with the
+    """The public sees a generic 500 page; stderr gets one JSON line with the
     path and the traceback."""
     client = Client(raise_request_exception=False)
     response = client.get("/boom/?q=1")
@@ -262,7 +263,7 @@ def test_unhandled_errors_show_a_plain_500_page_and_log_one_json_line_with_the_p
     assert "Traceback" not in body
     assert "Sorry, there is a problem with the service" in body
 
-    lines = [line for line in capsys.readouterr().out.splitlines() if line.strip()]
+    lines = [line for line in capsys.readouterr().err.splitlines() if line.strip()]
     events = [json.loads(line) for line in lines]
     [error] = [e for e in events if e["logger"] == "django.request"]
     assert error["level"] == "ERROR"
@@ -280,9 +281,9 @@ def test_every_log_record_is_one_json_line(capsys):
         raise ValueError("line one\nline two")
     except ValueError:
         logger.exception("Something\nbroke")
-    out = capsys.readouterr().out.strip().splitlines()
-    assert len(out) == 1
-    event = json.loads(out[0])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1
+    event = json.loads(err[0])
     assert event["message"] == "Something\nbroke"
     assert event["level"] == "ERROR"
     assert "ValueError: line one" in event["exception"]

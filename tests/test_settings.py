@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import secrets
 import subprocess
 import sys
 from pathlib import Path
@@ -11,6 +12,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+# A key that passes the production rule (Django's security.W009).
+KEY = secrets.token_urlsafe(50)
 
 
 def _import_settings(**env: str) -> subprocess.CompletedProcess[str]:
@@ -30,7 +33,7 @@ def _import_settings(**env: str) -> subprocess.CompletedProcess[str]:
     ("env", "message"),
     [
         ({"DJANGO_ALLOWED_HOSTS": "example.org"}, "DJANGO_SECRET_KEY must be set"),
-        ({"DJANGO_SECRET_KEY": "x" * 50}, "DJANGO_ALLOWED_HOSTS must be set"),
+        ({"DJANGO_SECRET_KEY": KEY}, "DJANGO_ALLOWED_HOSTS must be set"),
         ({"DJANGO_DEBUG": "maybe"}, "DJANGO_DEBUG must be 1 or 0"),
     ],
 )
@@ -41,8 +44,54 @@ def test_production_without_required_values_refuses_to_start(env, message):
     assert message in result.stderr
 
 
+@pytest.mark.parametrize(
+    ("key", "why"),
+    [
+        ("abcde", "five characters (the issue's example)"),
+        ("k" * 49 + "z", "49 characters"),
+        ("abcd" * 20, "80 characters but only 4 different ones"),
+        ("django-insecure-" + "a1b2c3d4e5" * 5, "Django's generated development prefix"),
+        ("tests-only-not-secret", "the suite's old key"),
+    ],
+)
+def test_a_weak_secret_key_is_refused_at_start_with_debug_off(key, why):
+    """With DEBUG off, a key that Django's deploy check calls weak (fewer than
+    50 characters, fewer than 5 different ones, or the django-insecure- prefix)
+    stops start-up with a message saying what a key needs; it used to only warn."""
+    result = _import_settings(DJANGO_SECRET_KEY=key, DJANGO_ALLOWED_HOSTS="example.org")
+    assert result.returncode != 0, why
+    assert "ImproperlyConfigured" in result.stderr
+    assert "DJANGO_SECRET_KEY is too weak" in result.stderr
+    assert "at least 50 characters" in result.stderr
+    assert key not in result.stderr, "the message must not echo the secret"
+
+
+def test_a_weak_secret_key_stops_manage_py_and_gunicorn_before_they_serve(tmp_path):
+    """The refusal happens when settings load, so every entry point (commands,
+    the WSGI application gunicorn preloads) stops with the same message."""
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
+    clean.update(DJANGO_SECRET_KEY="abcde", DJANGO_ALLOWED_HOSTS="example.org",
+                 DJANGO_SETTINGS_MODULE="healthsite.settings")  # fmt: skip
+    for argv in (["manage.py", "check"], ["-c", "import healthsite.wsgi"]):
+        result = subprocess.run([sys.executable, *argv], cwd=ROOT, env=clean,
+                                capture_output=True, text=True, check=False)  # fmt: skip
+        assert result.returncode != 0
+        assert "DJANGO_SECRET_KEY is too weak" in result.stderr
+
+
+def test_a_strong_key_and_a_development_key_with_debug_on_are_accepted():
+    """`make run`'s key (secrets.token_urlsafe(50)) starts production settings;
+    DEBUG on still supplies its development key."""
+    strong = _import_settings(
+        DJANGO_SECRET_KEY=secrets.token_urlsafe(50), DJANGO_ALLOWED_HOSTS="example.org"
+    )
+    assert strong.returncode == 0, strong.stderr
+    debug = _import_settings(DJANGO_DEBUG="1", DJANGO_SECRET_KEY="abcde")
+    assert debug.returncode == 0, debug.stderr
+
+
 def test_debug_is_off_unless_asked_for():
-    result = _import_settings(DJANGO_SECRET_KEY="x" * 50, DJANGO_ALLOWED_HOSTS="example.org")
+    result = _import_settings(DJANGO_SECRET_KEY=KEY, DJANGO_ALLOWED_HOSTS="example.org")
     assert result.stdout.strip() == "False"
 
 
@@ -54,7 +103,7 @@ def test_debug_mode_supplies_development_defaults():
 
 def _run_with_django(code: str, **env: str) -> subprocess.CompletedProcess[str]:
     clean = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
-    clean.update(DJANGO_SECRET_KEY="x" * 50, DJANGO_ALLOWED_HOSTS="example.org", **env)
+    clean.update(DJANGO_SECRET_KEY=KEY, DJANGO_ALLOWED_HOSTS="example.org", **env)
     clean["DJANGO_SETTINGS_MODULE"] = "healthsite.settings"
     return subprocess.run(
         [sys.executable, "-c", "import django; django.setup()\n" + code],
@@ -95,7 +144,7 @@ def test_the_admin_path_is_configurable_and_the_old_path_is_gone():
 def test_an_empty_admin_path_is_refused():
     """The admin cannot take over the site's root."""
     result = _import_settings(
-        DJANGO_SECRET_KEY="x" * 50, DJANGO_ALLOWED_HOSTS="example.org", DJANGO_ADMIN_PATH="/"
+        DJANGO_SECRET_KEY=KEY, DJANGO_ALLOWED_HOSTS="example.org", DJANGO_ADMIN_PATH="/"
     )
     assert result.returncode != 0
     assert "DJANGO_ADMIN_PATH must not be empty" in result.stderr
@@ -107,7 +156,7 @@ def test_an_empty_admin_path_is_refused():
 def test_numeric_settings_refuse_words(name):
     """A typo in a number stops start-up with a clear message."""
     result = _import_settings(
-        DJANGO_SECRET_KEY="x" * 50, DJANGO_ALLOWED_HOSTS="example.org", **{name: "ten"}
+        DJANGO_SECRET_KEY=KEY, DJANGO_ALLOWED_HOSTS="example.org", **{name: "ten"}
     )
     assert result.returncode != 0
     assert f"{name} must be a whole number" in result.stderr
