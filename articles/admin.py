@@ -24,14 +24,15 @@ from markdownx.admin import MarkdownxModelAdmin
 from simple_history.admin import SimpleHistoryAdmin
 
 from articles import workflow
-from articles.admin_content import ReferenceInline
+from articles.admin_content import NormalisedTextForm, ReferenceInline
 from articles.diffing import diff_versions
 from articles.models import Article, Review, ReviewerProfile, ReviewQueue, Revision
 from articles.readability import LONG_SENTENCE_WORDS, assess
 from articles.rendering import render
+from articles.text import NormalisedTextFormMixin
 
 
-class ArticleForm(forms.ModelForm):
+class ArticleForm(NormalisedTextFormMixin, forms.ModelForm):
     # The version the editor started from; compared again inside the save
     # transaction by workflow.save_working_copy.
     expected_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
@@ -47,6 +48,9 @@ class ArticleForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         if self.instance.pk:
             self.fields["expected_version"].initial = self.instance.lock_version
+        # A body ends with a newline; stripping it would make every
+        # unchanged save a new version.
+        self.fields["body"].strip = False
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
@@ -66,9 +70,11 @@ class ArticleForm(forms.ModelForm):
                         "when": timezone.localtime(current.updated_at).strftime("%H:%M:%S"),
                     },
                 )
-            if current.status == Article.Status.IN_REVIEW and self.has_changed():
+            if current.status == Article.Status.IN_REVIEW:
+                # Compared after normalisation: CRLF from the browser is no change.
                 text_fields = {"title", "summary", "body"}
-                if text_fields & set(self.changed_data):
+                if any(name in cleaned and cleaned[name] != getattr(current, name)
+                       for name in text_fields):  # fmt: skip
                     raise forms.ValidationError(
                         _("This article is in clinical review, so its text cannot change. "
                           "Ask the reviewer to request changes first."),
@@ -465,6 +471,7 @@ class ReviewQueueAdmin(admin.ModelAdmin):
 
 @admin.register(ReviewerProfile)
 class ReviewerProfileAdmin(admin.ModelAdmin):
+    form = NormalisedTextForm
     list_display = ["display_name", "credentials", "job_title", "user"]
     list_select_related = ["user"]
     search_fields = ["display_name", "user__username", "registration_number"]

@@ -3,6 +3,7 @@ edited inline on an article. Kept apart from the workflow admin."""
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin
 from django.db import models
 from django.db.models import Count, QuerySet
@@ -10,10 +11,16 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from articles.models import Reference, Topic
+from articles.text import NormalisedTextFormMixin
+
+
+class NormalisedTextForm(NormalisedTextFormMixin, forms.ModelForm):
+    """Base form of every admin form that saves public text."""
 
 
 class ReferenceInline(admin.TabularInline):
     model = Reference
+    form = NormalisedTextForm
     fields = ["order", "title", "publisher", "url", "date_accessed"]
     extra = 0
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
@@ -23,6 +30,7 @@ class ReferenceInline(admin.TabularInline):
 
 @admin.register(Topic)
 class TopicAdmin(admin.ModelAdmin):
+    form = NormalisedTextForm
     list_display = ["name", "slug", "drug_class", "article_count"]
     search_fields = ["name", "slug", "nonproprietary_name", "alternate_names"]
     prepopulated_fields = {"slug": ["name"]}
