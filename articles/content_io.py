@@ -55,7 +55,13 @@ class Document:
 
 
 def parse_document(text: str, *, source: str) -> Document:
-    """Split ``---`` YAML front matter from the Markdown body, strictly."""
+    """Split ``---`` YAML front matter from the Markdown body, strictly.
+
+    The text is normalised first (a BOM dropped, CRLF made LF), and a field
+    holding an XML-illegal character is refused: :class:`ContentError`
+    names the file and the field.
+    """
+    text = normalise_text(text)
     if not text.startswith(DELIMITER):
         raise ContentError(f"{source}: does not start with '---' front matter.")
     end = text.find("\n" + DELIMITER, len(DELIMITER) - 1)
@@ -66,6 +72,9 @@ def parse_document(text: str, *, source: str) -> Document:
         meta = yaml.safe_load(header)
     except yaml.YAMLError as error:
         raise ContentError(f"{source}: the front matter is not valid YAML ({error}).") from None
+    except RecursionError:
+        # PyYAML composes nested collections recursively.
+        raise ContentError(f"{source}: the front matter is nested too deeply.") from None
     if not isinstance(meta, dict):
         raise ContentError(f"{source}: the front matter must be a set of 'key: value' lines.")
     unknown = sorted(set(meta) - set(FRONT_MATTER_KEYS))
@@ -74,6 +83,14 @@ def parse_document(text: str, *, source: str) -> Document:
     for key in FRONT_MATTER_KEYS:
         if not isinstance(meta.get(key), str) or not meta[key].strip():
             raise ContentError(f"{source}: front matter field '{key}' is missing or empty.")
+    for key, value in [*((key, meta[key]) for key in FRONT_MATTER_KEYS), ("body", body)]:
+        found = find_xml_illegal(value)
+        if found:
+            where = "the body" if key == "body" else f"front matter field '{key}'"
+            raise ContentError(
+                f"{source}: {where} contains characters that cannot be published "
+                f"({', '.join(found)})."
+            )
     return Document(title=meta["title"], slug=meta["slug"], summary=meta["summary"], body=body)
 
 
@@ -193,7 +210,7 @@ def _import_batch(
     batch: list[tuple[str, Document]], *, user: AbstractBaseUser, report: ImportReport
 ) -> None:
     existing = {a.slug: a for a in Article.objects.filter(slug__in=[d.slug for _, d in batch])}
-    new: list[Article] = []
+    new: list[tuple[str, Article]] = []
     for source, document in batch:
         try:
             candidate = _validate(document, source)
@@ -202,7 +219,7 @@ def _import_batch(
             continue
         article = existing.get(document.slug)
         if article is None:
-            new.append(candidate)
+            new.append((source, candidate))
             continue
         if article.working_hash() == candidate.working_hash():
             report.unchanged += 1
@@ -218,10 +235,28 @@ def _import_batch(
         except workflow.WorkflowError as error:
             report.failed.append((source, f"{source}: {error}"))
             continue
+        except DatabaseError as error:
+            report.failed.append((source, f"{source}: the database refused it ({error})."))
+            continue
         report.updated += 1
-    if new:
-        workflow.create_drafts(articles=new, user=user)
+    if not new:
+        return
+    try:
+        with transaction.atomic():
+            workflow.create_drafts(articles=[article for _, article in new], user=user)
         report.created += len(new)
+        return
+    except DatabaseError:
+        pass  # the database refused one file's text: find which, and keep the rest
+    for source, article in new:
+        article.pk, article._state.adding = None, True
+        try:
+            with transaction.atomic():
+                workflow.create_drafts(articles=[article], user=user)
+        except DatabaseError as error:
+            report.failed.append((source, f"{source}: the database refused it ({error})."))
+        else:
+            report.created += 1
 
 
 # Export -----------------------------------------------------------------------------

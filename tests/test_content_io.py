@@ -547,3 +547,58 @@ def test_a_bad_fixture_exits_1_with_a_message_and_no_traceback_as_a_process(tmp_
     assert result.returncode == 1, result.stderr
     assert "Traceback" not in result.stderr
     assert "field 'title': must be a string, not list" in result.stderr
+
+
+# Import: a bad file is reported on its own, the rest imported (issue 18, fault 6) --------
+
+BAD_FILES = {
+    "deep.md": ("---\ntitle: " + "[" * 5000 + "\n---\n", "nested too deeply"),
+    "surrogate.md": (
+        '---\ntitle: "A \\ud800 guide"\nslug: s1\nsummary: S.\n---\nBody.\n',
+        "front matter field 'title' contains characters that cannot be published (U+D800)",
+    ),
+    "vtab.md": (
+        "---\ntitle: T\nslug: s2\nsummary: S.\n---\nLine\x0bbreak.\n",
+        "the body contains characters that cannot be published (U+000B)",
+    ),
+    "nul.md": (
+        "---\ntitle: T\nslug: s3\nsummary: \"a\\0b\"\n---\nBody.\n",
+        "front matter field 'summary' contains characters that cannot be published (U+0000)",
+    ),
+    "list-title.md": ("---\ntitle: [a, b]\nslug: s4\nsummary: S.\n---\n", "'title' is missing"),
+    "latin1.md": (None, "not UTF-8 text"),
+}
+
+
+def test_one_bad_file_of_each_kind_is_reported_and_the_rest_imported(tmp_path):
+    make_editor("ed")
+    for name, (text, _reason) in BAD_FILES.items():
+        if text is None:
+            (tmp_path / name).write_bytes("---\ntitle: Café\n".encode("latin-1"))
+        else:
+            (tmp_path / name).write_text(text, encoding="utf-8")
+    _write(tmp_path, "good-1.md", slug="good-1")
+    _write(tmp_path, "zz-good-2.md", slug="good-2")
+
+    out, err, code = _import(tmp_path)
+
+    assert code == 1
+    assert f"2 created, 0 updated, 0 unchanged, {len(BAD_FILES)} failed" in out
+    for name, (_text, reason) in BAD_FILES.items():
+        assert f"{name}: " in err and reason in err, name
+    assert "Traceback" not in err
+    assert set(Article.objects.values_list("slug", flat=True)) == {"good-1", "good-2"}
+
+
+def test_a_front_matter_file_with_a_bom_and_crlf_is_accepted_and_unchanged_on_reimport(tmp_path):
+    """Windows editors save with a BOM and CRLF: the same guide, stored with LF."""
+    make_editor("ed")
+    (tmp_path / "win.md").write_bytes(
+        "\ufeff---\r\ntitle: T\r\nslug: win\r\nsummary: S.\r\n---\r\nOne.\r\n\r\nTwo.\r\n".encode()
+    )
+    out, err, code = _import(tmp_path)
+    assert code == 0, err
+    assert Article.objects.get(slug="win").body == "One.\n\nTwo.\n"
+    _write(tmp_path, "win.md", slug="win", title="T", summary="S.", body="One.\n\nTwo.\n")
+    out, _, code = _import(tmp_path)
+    assert "0 created, 0 updated, 1 unchanged" in out
