@@ -6,13 +6,21 @@ The admin only decides what to show; the workflow decides what is allowed.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBadRequest,
+    HttpResponseNotAllowed,
+    HttpResponseRedirect,
+)
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -30,6 +38,23 @@ from articles.models import Article, Review, ReviewerProfile, ReviewQueue, Revis
 from articles.readability import LONG_SENTENCE_WORDS, assess
 from articles.rendering import render
 from articles.text import NormalisedTextFormMixin
+
+# Ids in admin URLs and forms: a database id is a positive integer that
+# fits in a bigint; anything else is answered 404 or 400, never a 500.
+_ID = re.compile(r"[0-9]{1,18}")
+
+
+def parse_id(value: object) -> int | None:
+    """``value`` as a database id, or None if it cannot be one."""
+    return int(value) if isinstance(value, str) and _ID.fullmatch(value) else None
+
+
+def article_or_404(object_id: str) -> Article:
+    """The article of an admin URL; a non-numeric or unknown id is a 404."""
+    pk = parse_id(object_id)
+    if pk is None:
+        raise Http404(gettext("“%(id)s” is not an article id.") % {"id": object_id})
+    return get_object_or_404(Article, pk=pk)
 
 
 class ArticleForm(NormalisedTextFormMixin, forms.ModelForm):
@@ -250,6 +275,32 @@ class ArticleAdmin(SimpleHistoryAdmin, MarkdownxModelAdmin):
         # workflow; reverting is done from the versions page instead.
         return True
 
+    def history_view(self, request: HttpRequest, object_id: str,
+                     extra_context: dict | None = None) -> HttpResponse:  # fmt: skip
+        article_or_404(object_id)
+        return super().history_view(request, object_id, extra_context)
+
+    def history_form_view(self, request: HttpRequest, object_id: str, version_id: str,
+                          extra_context: dict | None = None) -> HttpResponse:  # fmt: skip
+        """An old state of the row, to read. Hiding its revert button does not
+        close it: a POST would save the historical row, live columns and all,
+        past the workflow. So every POST is refused, with nothing written;
+        restoring old text is ``workflow.revert`` on the versions page."""
+        article = article_or_404(object_id)
+        if parse_id(version_id) is None:
+            raise Http404(gettext("“%(id)s” is not a history entry.") % {"id": version_id})
+        if request.method != "GET":
+            self.message_user(
+                request,
+                _("An old state cannot be saved from the history. To bring back earlier text, "
+                  "use “Revert to this version” on the versions page; it goes to review."),
+                messages.ERROR,
+            )  # fmt: skip
+            return HttpResponseRedirect(
+                reverse("admin:articles_article_versions", args=[article.pk])
+            )
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
     # Bulk actions -----------------------------------------------------------
 
     def _bulk(self, request: HttpRequest, queryset: QuerySet, step: str, done: str) -> None:
@@ -303,7 +354,7 @@ class ArticleAdmin(SimpleHistoryAdmin, MarkdownxModelAdmin):
         return _workflow_post(self, request, object_id, step)
 
     def versions_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
-        article = get_object_or_404(Article, pk=object_id)
+        article = article_or_404(object_id)
         if not self.has_view_permission(request, article):
             raise PermissionDenied
         revisions = list(article.revisions.select_related("created_by").order_by("-number"))
@@ -338,7 +389,7 @@ class ArticleAdmin(SimpleHistoryAdmin, MarkdownxModelAdmin):
         if request.method != "POST":
             return HttpResponseRedirect(reverse("admin:articles_article_versions",
                                                 args=[object_id]))  # fmt: skip
-        article = get_object_or_404(Article, pk=object_id)
+        article = article_or_404(object_id)
         revision = get_object_or_404(Revision, article=article, number=number)
         try:
             new = workflow.revert(article=article, user=request.user, revision=revision)
@@ -373,11 +424,17 @@ def _workflow_post(model_admin: ArticleAdmin, request: HttpRequest, object_id: s
                    step: str) -> HttpResponse:  # fmt: skip
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
-    article = get_object_or_404(Article, pk=object_id)
+    article = article_or_404(object_id)
     extra: dict[str, Any] = {}
     if step == "approve":
         revision_id = request.POST.get("revision")
         if revision_id:
+            if parse_id(revision_id) is None:
+                return HttpResponseBadRequest(
+                    gettext("“%(value)s” is not a version id: nothing was approved.")
+                    % {"value": revision_id[:100]},
+                    content_type="text/plain; charset=utf-8",
+                )
             extra["revision"] = get_object_or_404(Revision, pk=revision_id, article=article)
         extra["comment"] = request.POST.get("comment", "").strip()
     elif step == "request_changes":
