@@ -30,6 +30,9 @@ from articles.models import Article, Revision, Topic
 from articles.text import find_xml_illegal, normalise_text
 
 FRONT_MATTER_KEYS = ("title", "slug", "summary")
+# Three short fields need far less; the limits keep YAML parsing instant.
+MAX_FRONT_MATTER_CHARS = 10_000
+MAX_FRONT_MATTER_DEPTH = 50
 DELIMITER = "---\n"
 
 # Fields computed from others, never supplied by content.
@@ -68,6 +71,16 @@ def parse_document(text: str, *, source: str) -> Document:
     if end == -1:
         raise ContentError(f"{source}: the front matter has no closing '---' line.")
     header, body = text[len(DELIMITER) : end + 1], text[end + 1 + len(DELIMITER) :]
+    if len(header) > MAX_FRONT_MATTER_CHARS:
+        raise ContentError(
+            f"{source}: the front matter is {len(header)} characters long; the limit is "
+            f"{MAX_FRONT_MATTER_CHARS}."
+        )
+    depth = _bracket_depth(header)
+    if depth > MAX_FRONT_MATTER_DEPTH:
+        # PyYAML takes seconds to reach its recursion limit on deep flow
+        # collections: refuse before parsing.
+        raise ContentError(f"{source}: the front matter is nested too deeply ({depth} levels).")
     try:
         meta = yaml.safe_load(header)
     except yaml.YAMLError as error:
@@ -92,6 +105,19 @@ def parse_document(text: str, *, source: str) -> Document:
                 f"({', '.join(found)})."
             )
     return Document(title=meta["title"], slug=meta["slug"], summary=meta["summary"], body=body)
+
+
+def _bracket_depth(text: str) -> int:
+    """The deepest nesting of ``[`` and ``{`` (quotes ignored: an over-count
+    only refuses absurd titles)."""
+    depth = deepest = 0
+    for char in text:
+        if char in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in "]}":
+            depth = max(depth - 1, 0)
+    return deepest
 
 
 def serialise_document(document: Document) -> str:

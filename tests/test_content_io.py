@@ -602,3 +602,15 @@ def test_a_front_matter_file_with_a_bom_and_crlf_is_accepted_and_unchanged_on_re
     _write(tmp_path, "win.md", slug="win", title="T", summary="S.", body="One.\n\nTwo.\n")
     out, _, code = _import(tmp_path)
     assert "0 created, 0 updated, 1 unchanged" in out
+
+
+@pytest.mark.parametrize("opening", ["title: " + "[" * 5000, "[" * 3000, "{a: " * 2000])
+def test_deeply_nested_front_matter_is_refused_at_once(opening):
+    """PyYAML took 7-9 s to reach its recursion limit on these: refused
+    before parsing, in well under a second."""
+    import time
+
+    started = time.monotonic()
+    with pytest.raises(ContentError, match="nested too deeply"):
+        parse_document(f"---\n{opening}\n---\nBody.\n", source="deep.md")
+    assert time.monotonic() - started < 0.5
