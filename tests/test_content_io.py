@@ -614,3 +614,26 @@ def test_deeply_nested_front_matter_is_refused_at_once(opening):
     with pytest.raises(ContentError, match="nested too deeply"):
         parse_document(f"---\n{opening}\n---\nBody.\n", source="deep.md")
     assert time.monotonic() - started < 0.5
+
+
+def test_restore_backup_refuses_a_database_that_has_guides(tmp_path, guides):
+    """A restore never merges into live content."""
+    backup = tmp_path / "backup.json"
+    call_command("dumpdata", *DUMP_ARGS, output=str(backup))
+    before = state()
+    with pytest.raises(CommandError, match="already holds 2 guide"):
+        call_command("restore_backup", str(backup), "--user", "demo-editor", stdout=StringIO())
+    assert state() == before
+
+
+@pytest.mark.django_db(transaction=True)
+def test_restore_backup_needs_the_name_of_who_restores_and_then_loads_nothing(tmp_path):
+    _content()
+    backup = tmp_path / "backup.json"
+    call_command("dumpdata", *DUMP_ARGS, output=str(backup))
+    call_command("flush", interactive=False)
+    with pytest.raises(CommandError, match="No account called 'nobody'"):
+        call_command("restore_backup", str(backup), "--user", "nobody", stdout=StringIO(),
+                     stderr=StringIO())  # fmt: skip
+    assert Article.objects.count() == 0
+    assert not Review.objects.exists()
