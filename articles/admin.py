@@ -11,6 +11,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.widgets import AutocompleteSelectMultiple
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import (
@@ -55,6 +56,16 @@ def article_or_404(object_id: str) -> Article:
     if pk is None:
         raise Http404(gettext("“%(id)s” is not an article id.") % {"id": object_id})
     return get_object_or_404(Article, pk=pk)
+
+
+class IdCheckedAutocompleteSelectMultiple(AutocompleteSelectMultiple):
+    """Django's autocomplete widget, re-rendering a refused form, puts every
+    posted value into a ``pk__in`` query: one that is not an id (``":"``)
+    raised ValueError, a 500 in place of "Select a valid choice"."""
+
+    def optgroups(self, name: str, value: list, attr: dict | None = None) -> list:
+        ids = [v for v in value if parse_id(str(v)) is not None]
+        return super().optgroups(name, ids, attr)
 
 
 class ArticleForm(NormalisedTextFormMixin, forms.ModelForm):
@@ -263,6 +274,14 @@ class ArticleAdmin(SimpleHistoryAdmin, MarkdownxModelAdmin):
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet) -> None:
         for article in queryset:
             workflow.delete(article=article, user=request.user)
+
+    def formfield_for_manytomany(self, db_field: Any, request: HttpRequest,
+                                 **kwargs: Any) -> forms.Field | None:  # fmt: skip
+        if db_field.name in self.get_autocomplete_fields(request):
+            kwargs.setdefault("widget", IdCheckedAutocompleteSelectMultiple(
+                db_field, self.admin_site, using=kwargs.get("using")
+            ))  # fmt: skip
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
 
     def get_actions(self, request: HttpRequest) -> dict:
         actions = super().get_actions(request)

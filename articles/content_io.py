@@ -96,7 +96,11 @@ def parse_document(text: str, *, source: str) -> Document:
     for key in FRONT_MATTER_KEYS:
         if not isinstance(meta.get(key), str) or not meta[key].strip():
             raise ContentError(f"{source}: front matter field '{key}' is missing or empty.")
-    for key, value in [*((key, meta[key]) for key in FRONT_MATTER_KEYS), ("body", body)]:
+    # Each value on its own too, as the admin form does: a body that starts
+    # with a BOM after the front matter is the same body without it.
+    meta = {key: normalise_text(meta[key]) for key in FRONT_MATTER_KEYS}
+    body = normalise_text(body)
+    for key, value in [*meta.items(), ("body", body)]:
         found = find_xml_illegal(value)
         if found:
             where = "the body" if key == "body" else f"front matter field '{key}'"

@@ -402,3 +402,18 @@ def test_the_issue_examples_of_non_numeric_ids_get_404_and_400(client, actors, c
     )
     assert response.status_code == 400
     assert "“abc” is not a version id: nothing was approved." in response.content.decode()
+
+
+def test_a_topic_value_that_is_not_an_id_is_refused_with_a_message(client, actors, content):
+    """Found by the fuzz test: Django's autocomplete widget queried ``pk__in``
+    with the posted value when showing the form again, and raised."""
+    from tests.test_permissions import change_form_data
+
+    article = content["draft"]
+    client.force_login(actors["editor"])
+    response = client.post(
+        reverse("admin:articles_article_change", args=[article.pk]),
+        {**change_form_data(article), "topics": ":"},
+    )
+    assert response.status_code == 200
+    assert "“:” is not a valid value." in response.content.decode()
