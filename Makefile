@@ -27,7 +27,7 @@ setup: $(STAMP) .secret_key
 run: setup
 	$(DEV_ENV) $(BIN)/python manage.py migrate --noinput
 	$(DEV_ENV) $(BIN)/python manage.py collectstatic --noinput --verbosity 0
-	$(DEV_ENV) $(BIN)/python manage.py load_guides
+	$(DEV_ENV) $(BIN)/python manage.py seed_demo
 	$(DEV_ENV) $(BIN)/python manage.py runserver 127.0.0.1:8000 --noreload
 
 # The browser tests need Debian's Chromium and the HTML checker needs Java;

@@ -6,13 +6,21 @@ The admin only decides what to show; the workflow decides what is allowed.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.widgets import AutocompleteSelectMultiple
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseNotAllowed,
+    HttpResponseRedirect,
+)
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -24,7 +32,7 @@ from markdownx.admin import MarkdownxModelAdmin
 from simple_history.admin import SimpleHistoryAdmin
 
 from articles import workflow
-from articles.admin_content import ReferenceInline
+from articles.admin_content import NormalisedTextForm, ReferenceInline
 from articles.diffing import diff_versions
 from articles.models import (
     SOURCE_FIELDS,
@@ -37,9 +45,37 @@ from articles.models import (
 )
 from articles.readability import LONG_SENTENCE_WORDS, assess
 from articles.rendering import render
+from articles.text import NormalisedTextFormMixin
+
+# Ids in admin URLs and forms: a database id is a positive integer that
+# fits in a bigint; anything else is answered 404 or 400, never a 500.
+_ID = re.compile(r"[0-9]{1,18}")
 
 
-class ArticleForm(forms.ModelForm):
+def parse_id(value: object) -> int | None:
+    """``value`` as a database id, or None if it cannot be one."""
+    return int(value) if isinstance(value, str) and _ID.fullmatch(value) else None
+
+
+def article_or_404(object_id: str) -> Article:
+    """The article of an admin URL; a non-numeric or unknown id is a 404."""
+    pk = parse_id(object_id)
+    if pk is None:
+        raise Http404(gettext("“%(id)s” is not an article id.") % {"id": object_id})
+    return get_object_or_404(Article, pk=pk)
+
+
+class IdCheckedAutocompleteSelectMultiple(AutocompleteSelectMultiple):
+    """Django's autocomplete widget, re-rendering a refused form, puts every
+    posted value into a ``pk__in`` query: one that is not an id (``":"``)
+    raised ValueError, a 500 in place of "Select a valid choice"."""
+
+    def optgroups(self, name: str, value: list, attr: dict | None = None) -> list:
+        ids = [v for v in value if parse_id(str(v)) is not None]
+        return super().optgroups(name, ids, attr)
+
+
+class ArticleForm(NormalisedTextFormMixin, forms.ModelForm):
     # The version the editor started from; compared again inside the save
     # transaction by workflow.save_working_copy.
     expected_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
@@ -55,6 +91,9 @@ class ArticleForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         if self.instance.pk:
             self.fields["expected_version"].initial = self.instance.lock_version
+        # A body ends with a newline; stripping it would make every
+        # unchanged save a new version.
+        self.fields["body"].strip = False
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
@@ -74,15 +113,20 @@ class ArticleForm(forms.ModelForm):
                         "when": timezone.localtime(current.updated_at).strftime("%H:%M:%S"),
                     },
                 )
-            if current.status == Article.Status.IN_REVIEW and (
-                VERSIONED_FORM_FIELDS & set(self.changed_data)
-            ):
-                raise forms.ValidationError(
-                    _("This article is in clinical review, so its text, address, topics "
-                      "and correction note cannot change. Ask the reviewer to request "
-                      "changes first."),
-                    code="in_review",
-                )  # fmt: skip
+            if current.status == Article.Status.IN_REVIEW:
+                # Text is compared after normalisation: CRLF from the browser
+                # is no change.
+                changed = {
+                    name for name in VERSIONED_FORM_FIELDS & set(self.changed_data)
+                    if name == "topics" or cleaned.get(name) != getattr(current, name)
+                }
+                if changed:
+                    raise forms.ValidationError(
+                        _("This article is in clinical review, so its text, address, topics "
+                          "and correction note cannot change. Ask the reviewer to request "
+                          "changes first."),
+                        code="in_review",
+                    )  # fmt: skip
         slug = cleaned.get("slug")
         if slug and Article.objects.filter(live_slug=slug).exclude(pk=self.instance.pk).exists():
             self.add_error(
@@ -284,32 +328,50 @@ class ArticleAdmin(SimpleHistoryAdmin, MarkdownxModelAdmin):
         for article in queryset:
             workflow.delete(article=article, user=request.user)
 
+    def formfield_for_manytomany(self, db_field: Any, request: HttpRequest,
+                                 **kwargs: Any) -> forms.Field | None:  # fmt: skip
+        if db_field.name in self.get_autocomplete_fields(request):
+            kwargs.setdefault("widget", IdCheckedAutocompleteSelectMultiple(
+                db_field, self.admin_site, using=kwargs.get("using")
+            ))  # fmt: skip
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
     def get_actions(self, request: HttpRequest) -> dict:
         actions = super().get_actions(request)
         # Bulk deletion would bypass the per-article rule; delete one at a time.
         actions.pop("delete_selected", None)
         return actions
 
-    def history_form_view(self, request: HttpRequest, object_id: str, version_id: str,
-                          extra_context: dict | None = None) -> HttpResponse:  # fmt: skip
-        # The history form would save a past row's values (and its topics)
-        # outside the workflow; earlier versions are restored from the
-        # versions page, as a new version that needs approval.
-        if request.method == "POST":
-            self.message_user(
-                request,
-                _("Nothing was changed. Restore an earlier version from “Versions and diffs”: "
-                  "it becomes a new version that a clinician approves."),
-                messages.ERROR,
-            )
-            return HttpResponseRedirect(reverse("admin:articles_article_versions",
-                                                args=[object_id]))  # fmt: skip
-        return super().history_form_view(request, object_id, version_id, extra_context)
-
     def revert_disabled(self, request: HttpRequest, obj: Article | None = None) -> bool:
         # simple-history's revert would write the row directly, past the
         # workflow; reverting is done from the versions page instead.
         return True
+
+    def history_view(self, request: HttpRequest, object_id: str,
+                     extra_context: dict | None = None) -> HttpResponse:  # fmt: skip
+        article_or_404(object_id)
+        return super().history_view(request, object_id, extra_context)
+
+    def history_form_view(self, request: HttpRequest, object_id: str, version_id: str,
+                          extra_context: dict | None = None) -> HttpResponse:  # fmt: skip
+        """An old state of the row, to read. Hiding its revert button does not
+        close it: a POST would save the historical row, live columns and all,
+        past the workflow. So every POST is refused, with nothing written;
+        restoring old text is ``workflow.revert`` on the versions page."""
+        article = article_or_404(object_id)
+        if parse_id(version_id) is None:
+            raise Http404(gettext("“%(id)s” is not a history entry.") % {"id": version_id})
+        if request.method != "GET":
+            self.message_user(
+                request,
+                _("An old state cannot be saved from the history. To bring back earlier text, "
+                  "use “Revert to this version” on the versions page; it goes to review."),
+                messages.ERROR,
+            )  # fmt: skip
+            return HttpResponseRedirect(
+                reverse("admin:articles_article_versions", args=[article.pk])
+            )
+        return super().history_form_view(request, object_id, version_id, extra_context)
 
     # Bulk actions -----------------------------------------------------------
 
@@ -364,7 +426,7 @@ class ArticleAdmin(SimpleHistoryAdmin, MarkdownxModelAdmin):
         return _workflow_post(self, request, object_id, step)
 
     def versions_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
-        article = get_object_or_404(Article, pk=object_id)
+        article = article_or_404(object_id)
         if not self.has_view_permission(request, article):
             raise PermissionDenied
         revisions = list(article.revisions.select_related("created_by").order_by("-number"))
@@ -398,7 +460,7 @@ class ArticleAdmin(SimpleHistoryAdmin, MarkdownxModelAdmin):
         if request.method != "POST":
             return HttpResponseRedirect(reverse("admin:articles_article_versions",
                                                 args=[object_id]))  # fmt: skip
-        article = get_object_or_404(Article, pk=object_id)
+        article = article_or_404(object_id)
         revision = get_object_or_404(Revision, article=article, number=number)
         try:
             new = workflow.revert(article=article, user=request.user, revision=revision)
@@ -433,7 +495,7 @@ def _workflow_post(model_admin: ArticleAdmin, request: HttpRequest, object_id: s
                    step: str) -> HttpResponse:  # fmt: skip
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
-    article = get_object_or_404(Article, pk=object_id)
+    article = article_or_404(object_id)
     extra: dict[str, Any] = {}
     if step == "approve":
         # Missing or not a number: the workflow refuses it, after checking
@@ -547,6 +609,7 @@ class ReviewerProfileAdmin(SimpleHistoryAdmin):
     every edit is kept in its history. Readers see the name recorded with
     each review, so an edit never changes who reviewed a published page."""
 
+    form = NormalisedTextForm
     list_display = ["display_name", "credentials", "job_title", "user"]
     list_select_related = ["user"]
     search_fields = ["display_name", "user__username", "registration_number"]

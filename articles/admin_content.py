@@ -25,14 +25,20 @@ from django.utils.translation import gettext_lazy as _
 
 from articles import workflow
 from articles.models import TOPIC_VERSION_FIELDS, Reference, Topic, TopicRevision
+from articles.text import NormalisedTextFormMixin
 
 # The most sources one guide may list. Each inline row posts about eight
 # fields, so settings.DATA_UPLOAD_MAX_NUMBER_FIELDS is sized from this.
 MAX_SOURCES = 300
 
 
+class NormalisedTextForm(NormalisedTextFormMixin, forms.ModelForm):
+    """Base form of every admin form that saves public text."""
+
+
 class ReferenceInline(admin.TabularInline):
     model = Reference
+    form = NormalisedTextForm
     fields = ["order", "title", "publisher", "url", "date_accessed"]
     extra = 0
     max_num = MAX_SOURCES
@@ -48,7 +54,7 @@ class ReferenceInline(admin.TabularInline):
         return super().get_formset(request, obj, validate_max=True, **kwargs)
 
 
-class TopicForm(forms.ModelForm):
+class TopicForm(NormalisedTextFormMixin, forms.ModelForm):
     expected_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     class Meta:

@@ -9,17 +9,20 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
+from django.apps import apps
 from django.contrib.auth.models import AbstractBaseUser
 from django.core import serializers
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.core.serializers.base import DeserializationError
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, models, transaction
+from django.utils import timezone
 from simple_history.models import HistoricalChanges
 
 from articles import workflow
@@ -31,8 +34,12 @@ from articles.models import (
     Topic,
     TopicRevision,
 )
+from articles.text import find_xml_illegal, normalise_text
 
 FRONT_MATTER_KEYS = ("title", "slug", "summary")
+# Three short fields need far less; the limits keep YAML parsing instant.
+MAX_FRONT_MATTER_CHARS = 10_000
+MAX_FRONT_MATTER_DEPTH = 50
 DELIMITER = "---\n"
 
 # Fields computed from others, never supplied by content.
@@ -60,17 +67,36 @@ class Document:
 
 
 def parse_document(text: str, *, source: str) -> Document:
-    """Split ``---`` YAML front matter from the Markdown body, strictly."""
+    """Split ``---`` YAML front matter from the Markdown body, strictly.
+
+    The text is normalised first (a BOM dropped, CRLF made LF), and a field
+    holding an XML-illegal character is refused: :class:`ContentError`
+    names the file and the field.
+    """
+    text = normalise_text(text)
     if not text.startswith(DELIMITER):
         raise ContentError(f"{source}: does not start with '---' front matter.")
     end = text.find("\n" + DELIMITER, len(DELIMITER) - 1)
     if end == -1:
         raise ContentError(f"{source}: the front matter has no closing '---' line.")
     header, body = text[len(DELIMITER) : end + 1], text[end + 1 + len(DELIMITER) :]
+    if len(header) > MAX_FRONT_MATTER_CHARS:
+        raise ContentError(
+            f"{source}: the front matter is {len(header)} characters long; the limit is "
+            f"{MAX_FRONT_MATTER_CHARS}."
+        )
+    depth = _bracket_depth(header)
+    if depth > MAX_FRONT_MATTER_DEPTH:
+        # PyYAML takes seconds to reach its recursion limit on deep flow
+        # collections: refuse before parsing.
+        raise ContentError(f"{source}: the front matter is nested too deeply ({depth} levels).")
     try:
         meta = yaml.safe_load(header)
     except yaml.YAMLError as error:
         raise ContentError(f"{source}: the front matter is not valid YAML ({error}).") from None
+    except RecursionError:
+        # PyYAML composes nested collections recursively.
+        raise ContentError(f"{source}: the front matter is nested too deeply.") from None
     if not isinstance(meta, dict):
         raise ContentError(f"{source}: the front matter must be a set of 'key: value' lines.")
     unknown = sorted(set(meta) - set(FRONT_MATTER_KEYS))
@@ -79,7 +105,32 @@ def parse_document(text: str, *, source: str) -> Document:
     for key in FRONT_MATTER_KEYS:
         if not isinstance(meta.get(key), str) or not meta[key].strip():
             raise ContentError(f"{source}: front matter field '{key}' is missing or empty.")
+    # Each value on its own too, as the admin form does: a body that starts
+    # with a BOM after the front matter is the same body without it.
+    meta = {key: normalise_text(meta[key]) for key in FRONT_MATTER_KEYS}
+    body = normalise_text(body)
+    for key, value in [*meta.items(), ("body", body)]:
+        found = find_xml_illegal(value)
+        if found:
+            where = "the body" if key == "body" else f"front matter field '{key}'"
+            raise ContentError(
+                f"{source}: {where} contains characters that cannot be published "
+                f"({', '.join(found)})."
+            )
     return Document(title=meta["title"], slug=meta["slug"], summary=meta["summary"], body=body)
+
+
+def _bracket_depth(text: str) -> int:
+    """The deepest nesting of ``[`` and ``{`` (quotes ignored: an over-count
+    only refuses absurd titles)."""
+    depth = deepest = 0
+    for char in text:
+        if char in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in "]}":
+            depth = max(depth - 1, 0)
+    return deepest
 
 
 def serialise_document(document: Document) -> str:
@@ -203,7 +254,7 @@ def _import_batch(
     batch: list[tuple[str, Document]], *, user: AbstractBaseUser, report: ImportReport
 ) -> None:
     existing = {a.slug: a for a in Article.objects.filter(slug__in=[d.slug for _, d in batch])}
-    new: list[Article] = []
+    new: list[tuple[str, Article]] = []
     for source, document in batch:
         try:
             candidate = _validate(document, source)
@@ -212,7 +263,7 @@ def _import_batch(
             continue
         article = existing.get(document.slug)
         if article is None:
-            new.append(candidate)
+            new.append((source, candidate))
             continue
         # A document carries the text only; topics and sources stay as they are.
         if (article.title, article.summary, article.body) == (
@@ -231,10 +282,28 @@ def _import_batch(
         except workflow.WorkflowError as error:
             report.failed.append((source, f"{source}: {error}"))
             continue
+        except DatabaseError as error:
+            report.failed.append((source, f"{source}: the database refused it ({error})."))
+            continue
         report.updated += 1
-    if new:
-        workflow.create_drafts(articles=new, user=user)
+    if not new:
+        return
+    try:
+        with transaction.atomic():
+            workflow.create_drafts(articles=[article for _, article in new], user=user)
         report.created += len(new)
+        return
+    except DatabaseError:
+        pass  # the database refused one file's text: find which, and keep the rest
+    for source, article in new:
+        article.pk, article._state.adding = None, True
+        try:
+            with transaction.atomic():
+                workflow.create_drafts(articles=[article], user=user)
+        except DatabaseError as error:
+            report.failed.append((source, f"{source}: the database refused it ({error})."))
+        else:
+            report.created += 1
 
 
 # Export -----------------------------------------------------------------------------
@@ -255,38 +324,214 @@ def export_documents(directory: Path, *, working: bool) -> int:
 
 # Validated fixture loading ------------------------------------------------------------
 
+# What a content fixture may hold: the text of guides, their versions, topics
+# and sources. Never public state (status, live fields, approvals), accounts
+# or anything else: a fixture that could set those could publish unreviewed
+# text. A full backup goes through restore_backup, which says so.
+CONTENT_FIELDS: dict[str, frozenset[str]] = {
+    "articles.topic": frozenset({
+        "name", "slug", "description", "nonproprietary_name", "alternate_names", "drug_class",
+        "updated_at",
+    }),
+    "articles.article": frozenset({
+        "title", "slug", "summary", "body", "correction_note", "review_interval_months",
+        "topics", "created_at", "updated_at",
+    }),
+    "articles.revision": frozenset({
+        "article", "number", "title", "summary", "body", "correction_note", "created_at",
+    }),
+    "articles.reference": frozenset({
+        "article", "title", "publisher", "url", "date_accessed", "order",
+    }),
+}  # fmt: skip
+
+# Deeper JSON than any fixture needs is refused before it is parsed: Python's
+# parser recurses once per level.
+MAX_JSON_DEPTH = 20
+
 
 def load_fixture(path: Path) -> int:
-    """Load a JSON fixture with full model validation, all or nothing.
+    """Load a content fixture (topics, guides, their versions and sources),
+    validated, all or nothing. Returns how many objects were new.
 
-    ``loaddata`` saves whatever it is given; this refuses the whole file,
-    naming the object and field, if any object is invalid.
+    Guides load as drafts: nothing here publishes, sets an approval or makes
+    an account (``CONTENT_FIELDS``). An object whose natural key already
+    exists must match what is stored, field for field: a fixture never
+    rewrites a version or a guide (propose a change with ``import_articles``).
+
+    Raises :class:`ContentError` naming the file, the object and the field.
     """
+    data = read_json(path)
+    if not isinstance(data, list):
+        raise ContentError(f"{path}: a fixture is a JSON list of objects.")
+    for index, entry in enumerate(data, start=1):
+        _check_content_entry(entry, f"{path}: {_label(entry, index)}")
+    return _load_entries(data, path, content_only=True)
+
+
+def restore_backup(path: Path) -> dict[str, int]:
+    """Load a whole backup made by ``dumpdata`` (guides with their live
+    state, versions, reviews, accounts, roles, history), validated, all or
+    nothing. Returns the number of objects loaded per model label.
+
+    Only for an empty database of guides (a restore never merges into live
+    content). Raises :class:`ContentError`.
+    """
+    if Article.objects.exists():
+        raise ContentError(
+            f"{path}: this database already holds {Article.objects.count()} guide(s); a backup "
+            "is restored only into a database without guides."
+        )
+    data = read_json(path)
+    if not isinstance(data, list):
+        raise ContentError(f"{path}: a backup is a JSON list of objects.")
+    counts: dict[str, int] = {}
+    for entry in data:
+        if isinstance(entry, dict) and isinstance(entry.get("model"), str):
+            counts[entry["model"]] = counts.get(entry["model"], 0) + 1
+    _load_entries(data, path, content_only=False)
+    return counts
+
+
+def read_json(path: Path) -> Any:
+    """Parse a JSON file, refusing what Python's parser would crash on."""
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        text = normalise_text(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as error:
+        raise ContentError(f"{path}: cannot be read ({error}).") from None
+    depth = _json_depth(text)
+    if depth > MAX_JSON_DEPTH:
+        raise ContentError(
+            f"{path}: nested {depth} levels deep; a fixture needs at most {MAX_JSON_DEPTH}."
+        )
+    try:
+        return json.loads(text)
     except json.JSONDecodeError as error:
         raise ContentError(
             f"{path}: not valid JSON: {error.msg} at line {error.lineno}, column {error.colno}."
         ) from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise ContentError(f"{path}: cannot be read ({error}).") from None
-    if not isinstance(data, list):
-        raise ContentError(f"{path}: a fixture is a JSON list of objects.")
+    except RecursionError:
+        raise ContentError(f"{path}: nested too deeply.") from None
 
-    saved = []
+
+def _json_depth(text: str) -> int:
+    """The deepest nesting of ``[`` and ``{`` outside strings."""
+    depth = deepest = 0
+    for match in _JSON_BRACKETS.finditer(_JSON_STRING.sub('""', text)):
+        if match.group() in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        else:
+            depth -= 1
+    return deepest
+
+
+_JSON_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"')
+_JSON_BRACKETS = re.compile(r"[\[\]{}]")
+
+
+def _check_content_entry(entry: Any, label: str) -> None:
+    if not isinstance(entry, dict):
+        raise ContentError(f"{label}: each object is a JSON object with 'model' and 'fields'.")
+    model = entry.get("model")
+    if model not in CONTENT_FIELDS:
+        raise ContentError(
+            f"{label}: load_guides loads content only ({', '.join(sorted(CONTENT_FIELDS))}), "
+            f"not {model!r}. A whole backup is restored with restore_backup."
+        )
+    if "pk" in entry:
+        raise ContentError(f"{label}: content is matched by natural key; remove 'pk'.")
+    fields = entry.get("fields")
+    if not isinstance(fields, dict):
+        raise ContentError(f"{label}: 'fields' must be a JSON object.")
+    extra = sorted(set(fields) - CONTENT_FIELDS[model])
+    if extra:
+        raise ContentError(
+            f"{label}: field(s) {', '.join(repr(name) for name in extra)} are not content; "
+            "load_guides never loads status, live fields, approvals or accounts (a clinician's "
+            "approval in the workflow sets them)."
+        )
+
+
+def _check_types(entry: dict, model: type, label: str) -> None:
+    """JSON types against the model's fields, so a list never becomes a
+    string's Python repr and text is normalised and XML-legal."""
+    fields = entry.get("fields")
+    if not isinstance(fields, dict):
+        raise ContentError(f"{label}: 'fields' must be a JSON object.")
+    for name, value in list(fields.items()):
+        try:
+            field = model._meta.get_field(name)
+        except Exception:
+            raise ContentError(f"{label}: {model._meta.label} has no field {name!r}.") from None
+        where = f"{label}: field {name!r}"
+        if value is None:
+            if not (field.null or field.many_to_many):
+                raise ContentError(f"{where}: may not be null.")
+            continue
+        if field.many_to_many:
+            ok = isinstance(value, list) and all(
+                (isinstance(v, (int, str)) and not isinstance(v, bool))
+                or (isinstance(v, list) and all(isinstance(p, (int, str)) for p in v))
+                for v in value
+            )
+            expected = "a list of natural keys"
+        elif field.is_relation:
+            ok = (isinstance(value, (int, str)) and not isinstance(value, bool)) or (
+                isinstance(value, list) and all(isinstance(p, (int, str)) for p in value)
+            )
+            expected = "a natural key (a list) or an id"
+        elif isinstance(field, (models.IntegerField, models.AutoField)):
+            ok = isinstance(value, int) and not isinstance(value, bool)
+            expected = "a whole number"
+        elif isinstance(field, models.BooleanField):
+            ok = isinstance(value, bool)
+            expected = "true or false"
+        elif isinstance(field, models.JSONField):
+            ok = True
+            expected = ""
+        else:  # text, dates and times travel as strings
+            ok = isinstance(value, str)
+            expected = "a string"
+        if not ok:
+            raise ContentError(f"{where}: must be {expected}, not {type(value).__name__}.")
+        if isinstance(value, str):
+            value = normalise_text(value)
+            found = find_xml_illegal(value)
+            if found:
+                raise ContentError(
+                    f"{where}: contains characters that cannot be published "
+                    f"({', '.join(found)})."
+                )
+            fields[name] = value
+
+
+def _load_entries(data: list, path: Path, *, content_only: bool) -> int:
+    new = 0
     # One transaction: the first invalid object rolls back everything before it.
     with transaction.atomic():
         seen: dict[tuple, int] = {}
         deferred = []
+        saved = []
         for index, entry in enumerate(data, start=1):
             label = f"{path}: {_label(entry, index)}"
+            if not isinstance(entry, dict) or not isinstance(entry.get("model"), str):
+                raise ContentError(f"{label}: each object needs a 'model' name.")
+            try:
+                model = apps.get_model(entry["model"])
+            except (LookupError, ValueError):
+                raise ContentError(f"{label}: no model called {entry['model']!r}.") from None
+            _check_types(entry, model, label)
+            if content_only and model in (Article, Topic):
+                # A raw save skips auto_now; content may leave the time out.
+                entry["fields"].setdefault("updated_at", timezone.now().isoformat())
             try:
                 (item,) = serializers.deserialize(
                     "json", json.dumps([entry]), handle_forward_references=True
                 )
             except DeserializationError as error:
                 raise ContentError(f"{label}: {_deserialization_reason(error)}") from None
-            except ValueError as error:
+            except (ValueError, TypeError) as error:
                 raise ContentError(f"{label}: {error}") from None
             obj = item.object
             key = (type(obj), obj.natural_key()) if hasattr(obj, "natural_key") else None
@@ -297,12 +542,17 @@ def load_fixture(path: Path) -> int:
                 )
             if key is not None:
                 seen[key] = index
-            _validate_fields(obj, item, label)
+            _validate_fields(obj, item, label, whole=content_only)
+            if content_only and obj.pk is not None:
+                # Already stored: it must be exactly what is there.
+                _require_unchanged(obj, item, entry, label)
+                continue
             try:
                 with transaction.atomic():
                     item.save()
-            except IntegrityError as error:
+            except DatabaseError as error:
                 raise ContentError(f"{label}: the database refused it ({error}).") from None
+            new += 1
             saved.append((label, obj))
             if item.deferred_fields:
                 deferred.append((label, item))
@@ -311,12 +561,47 @@ def load_fixture(path: Path) -> int:
                 item.save_deferred_fields()
             except DeserializationError as error:
                 raise ContentError(f"{label}: {_deserialization_reason(error)}") from None
+        if content_only:
+            _complete_new_drafts([obj for _, obj in saved if isinstance(obj, Article)])
         # Rules spanning objects (an article's live version must exist) can
         # only be checked once everything is in.
         for label, obj in saved:
             obj.refresh_from_db()
             _validate_whole(obj, label)
-    return len(saved)
+    return new
+
+
+def _require_unchanged(obj: Any, item: Any, entry: dict, label: str) -> None:
+    stored = type(obj)._default_manager.get(pk=obj.pk)
+    for name in entry["fields"]:
+        field = type(obj)._meta.get_field(name)
+        if name in {"updated_at", "created_at"}:
+            continue
+        if field.many_to_many:
+            wanted = set(item.m2m_data.get(name, [])) if item.m2m_data else set()
+            have = set(getattr(stored, name).values_list("pk", flat=True))
+            differs = wanted != have
+        else:
+            differs = getattr(stored, field.attname) != getattr(obj, field.attname)
+        if differs:
+            raise ContentError(
+                f"{label}: already exists with a different {name!r}; load_guides never "
+                "rewrites stored content. Propose a change with import_articles instead."
+            )
+
+
+def _complete_new_drafts(articles: list[Article]) -> None:
+    """Each new guide is a draft whose working copy is its latest version,
+    as if an editor had saved it (no author: it came from a file)."""
+    for article in articles:
+        article.refresh_from_db()
+        latest = article.revisions.order_by("-number").first()
+        if latest is None or latest.content_hash != article.working_hash():
+            Revision.objects.create(
+                article=article, number=(latest.number if latest else 0) + 1,
+                title=article.title, summary=article.summary, body=article.body,
+                correction_note=article.correction_note,
+            )  # fmt: skip
 
 
 def _label(entry: Any, index: int) -> str:
@@ -324,6 +609,8 @@ def _label(entry: Any, index: int) -> str:
         return f"object {index}"
     fields = entry.get("fields") if isinstance(entry.get("fields"), dict) else {}
     name = fields.get("slug") or fields.get("name") or entry.get("pk")
+    if not isinstance(name, (str, int)) or isinstance(name, bool):
+        name = None
     return f"object {index} ({entry.get('model', '?')} {name!r})"
 
 
@@ -341,7 +628,7 @@ def _problems(error: ValidationError) -> str:
     )
 
 
-def _validate_fields(obj: Any, item: Any, where: str) -> None:
+def _validate_fields(obj: Any, item: Any, where: str, *, whole: bool = False) -> None:
     if isinstance(obj, HistoricalChanges):
         return  # audit rows written by django-simple-history, restored as they were
     exclude = list(DERIVED_FIELDS.get(type(obj), []))
@@ -353,6 +640,10 @@ def _validate_fields(obj: Any, item: Any, where: str) -> None:
     try:
         obj.clean_fields(exclude=exclude)
         obj.validate_constraints(exclude=exclude)
+        if whole:
+            # Content refers to nothing loaded later, so its own rules (a
+            # review interval's range) are checked before the database sees it.
+            obj.clean()
     except ValidationError as error:
         raise ContentError(f"{where}: {_problems(error)}") from None
 

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
 
 from articles.models import Article
+from articles.text import strip_xml_illegal
 
 FEED_SIZE = 50
 
@@ -35,11 +36,13 @@ class LatestArticlesFeed(Feed):
             .order_by("-published_at", "-pk")[:FEED_SIZE]
         )
 
+    # XML 1.0 cannot carry some characters at all; one in a title made the
+    # whole feed a 500. Forms and loaders refuse them; this is the last guard.
     def item_title(self, article: Article) -> str:
-        return article.live_title
+        return strip_xml_illegal(article.live_title)
 
     def item_description(self, article: Article) -> str:
-        return article.live_summary
+        return strip_xml_illegal(article.live_summary)
 
     def item_pubdate(self, article: Article) -> datetime | None:
         return article.published_at

@@ -34,6 +34,10 @@ from simple_history.models import HistoricalRecords
 from articles.dates import add_months
 from articles.rendering import plain_text, render
 
+# Five years: longer than the three the NHS and PIF TICK allow, and short
+# enough that the next review date is always a real date.
+MAX_REVIEW_INTERVAL_MONTHS = 60
+
 EDITORS_GROUP = "Editors"
 CLINICAL_REVIEWERS_GROUP = "Clinical reviewers"
 
@@ -470,11 +474,13 @@ class Article(models.Model):
                      % {"number": self.live_version}},
                     code="missing_version",
                 )  # fmt: skip
-        if self.review_interval_months == 0:
+        interval = self.review_interval_months
+        if interval is not None and not 1 <= interval <= MAX_REVIEW_INTERVAL_MONTHS:
             raise ValidationError(
-                {"review_interval_months": _("A review interval must be at least one month.")},
+                {"review_interval_months": _("A review interval is from 1 to %(max)d months.")
+                 % {"max": MAX_REVIEW_INTERVAL_MONTHS}},
                 code="interval",
-            )
+            )  # fmt: skip
 
     def natural_key(self) -> tuple[str]:
         return (self.slug,)

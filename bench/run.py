@@ -149,7 +149,7 @@ def build(db: str, size: int, env: dict[str, str], rebuild: bool) -> float:
             connection.execute(f'DROP DATABASE IF EXISTS "hs_bench_{size}" WITH (FORCE)')
             connection.execute(f'CREATE DATABASE "hs_bench_{size}"')
     manage(env, "migrate", "--noinput")
-    manage(env, "load_guides")
+    manage(env, "seed_demo")
     if db == "postgres":
         # Maintaining the GIN search index row by row makes a bulk load ~20x
         # slower; build the same index once at the end instead.

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from io import StringIO
+
 import pytest
 from django.core.management import call_command
 
@@ -10,10 +12,11 @@ from tests.seeds import SEEDS, seed_sentences
 pytestmark = pytest.mark.django_db
 
 
-def test_loading_the_guides_twice_leaves_exactly_two_articles():
-    """Natural keys on slug make loaddata idempotent."""
-    call_command("loaddata", "guides", verbosity=0)
-    call_command("loaddata", "guides", verbosity=0)
+def test_seeding_twice_leaves_exactly_two_live_articles():
+    """Natural keys on slug make the seed step idempotent (it was loaddata,
+    which loaded live fields without an approval: issue 11, fault 4)."""
+    call_command("seed_demo", stdout=StringIO())
+    call_command("seed_demo", stdout=StringIO())
     assert Article.objects.count() == 2
     assert set(Article.objects.published().values_list("slug", flat=True)) == set(SEEDS)
 

@@ -119,7 +119,7 @@ def server_env(
     for command in (
         ["migrate", "--noinput"],
         ["collectstatic", "--noinput", "--verbosity", "0"],
-        ["load_guides"],
+        ["seed_demo"],
     ):
         _manage(env, *command)
     return env

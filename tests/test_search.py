@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from io import StringIO
+
 import pytest
 from django.core.management import call_command
 from django.db import connection
@@ -84,7 +86,7 @@ def test_an_archived_guide_leaves_the_results(db):
 
 def test_loading_the_fixtures_indexes_the_guides(db):
     """Fixture loads go through the same triggers or expressions."""
-    call_command("loaddata", "guides", verbosity=0)
+    call_command("seed_demo", stdout=StringIO())
     assert titles("benzodiazepine")
 
 

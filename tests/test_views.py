@@ -145,7 +145,9 @@ def test_trust_block_names_the_reviewer_with_credentials_and_dates(client):
 
 
 def test_a_guide_never_reviewed_says_so_honestly(client, guides):
-    """The seeds were never reviewed by a clinician, and the page says that."""
+    """A live guide no clinician reviewed (a legacy restore; the seeds are now
+    approved) says so on the page."""
+    Article.objects.update(last_reviewed=None, reviewed_by=None, next_review_due=None)
     text = visible_text(client.get("/articles/diazepam-for-sleep/").content.decode())
     assert "This guide has not yet been reviewed by a clinician." in text
     assert "Page last reviewed" not in text

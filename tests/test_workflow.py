@@ -467,16 +467,22 @@ def test_editors_cannot_delete_published_or_archived_articles(status, editor, cl
 # The fixtures -----------------------------------------------------------------------------
 
 
-def test_seed_guides_are_live_but_never_reviewed(guides, client):
-    """No fixture invents a reviewer or a review."""
-    assert Review.objects.count() == 0
+def test_seed_guides_are_live_through_an_approval_by_the_named_demo_reviewer(guides, client):
+    """No fixture publishes: the seeds go live by the workflow's approval, by
+    a reviewer whose public name says it is not a clinician (issue 11, fault 4;
+    this pinned "live but never reviewed" before)."""
+    from articles.management.commands.seed_demo import DEMO_REVIEWER, DEMO_REVIEWER_NAME
+
+    assert Review.objects.count() == 2
     for article in Article.objects.all():
         assert article.is_live
-        assert article.last_reviewed is None
-        assert article.reviewed_by is None
+        review = article.reviews.get()
+        assert review.reviewer.username == DEMO_REVIEWER
+        assert review.revision.number == article.live_version
+        assert review.content_hash == review.revision.content_hash
+        assert not review.reviewer.has_usable_password()
         html = client.get(article.get_absolute_url()).content.decode()
-        assert "This guide has not yet been reviewed by a clinician." in html
-        assert "Page last reviewed" not in html
+        assert DEMO_REVIEWER_NAME in html
 
 
 def test_the_workflow_command_refuses_self_approval(editor, clinician):

@@ -1,0 +1,84 @@
+"""The demonstration site of ``make run``: the seed guides, loaded as
+content and then published the only way anything is published, by a
+clinician's approval in the workflow."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import transaction
+
+from articles import workflow
+from articles.content_io import ContentError, load_fixture, read_json
+from articles.management.commands.load_guides import find_fixture
+from articles.models import CLINICAL_REVIEWERS_GROUP, EDITORS_GROUP, Article, ReviewerProfile
+
+DEMO_EDITOR = "demo-editor"
+DEMO_REVIEWER = "demo-reviewer"
+# Shown to readers under "Reviewed by": it must not pass for a real clinician.
+DEMO_REVIEWER_NAME = "Demonstration reviewer (sample content, not a clinician)"
+
+
+class Command(BaseCommand):
+    help = (
+        "For a demonstration or development site only: load the seed guides "
+        "(fixtures/guides.json) with load_guides' rules, then submit each one that is not yet "
+        f"live as {DEMO_EDITOR!r} and approve it as --reviewer (default {DEMO_REVIEWER!r}, an "
+        f"account that cannot log in, shown publicly as {DEMO_REVIEWER_NAME!r}). Safe to run "
+        "again. Never run it on a production site: there a clinician approves every guide."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("fixture", nargs="?", default="guides")
+        parser.add_argument(
+            "--reviewer", default=DEMO_REVIEWER, help="An existing clinician's username."
+        )
+
+    @transaction.atomic
+    def handle(self, *args: Any, **options: Any) -> None:
+        path = find_fixture(options["fixture"])
+        try:
+            load_fixture(path)
+            slugs = [
+                entry["fields"]["slug"] for entry in read_json(path)
+                if entry.get("model") == "articles.article"
+            ]  # fmt: skip
+        except ContentError as error:
+            raise CommandError(f"Nothing was loaded. {error}") from None
+        editor = _demo_account(DEMO_EDITOR, EDITORS_GROUP)
+        if options["reviewer"] == DEMO_REVIEWER:
+            reviewer = _demo_account(DEMO_REVIEWER, CLINICAL_REVIEWERS_GROUP)
+            ReviewerProfile.objects.get_or_create(
+                user=reviewer, defaults={"display_name": DEMO_REVIEWER_NAME}
+            )
+        else:
+            reviewer = get_user_model().objects.filter(username=options["reviewer"]).first()
+            if reviewer is None:
+                raise CommandError(f"No user called {options['reviewer']!r}.")
+        published = 0
+        for article in Article.objects.filter(slug__in=slugs, live_version__isnull=True):
+            try:
+                if article.status != Article.Status.IN_REVIEW:
+                    workflow.submit(article=article, user=editor)
+                latest = workflow.latest_revision(article)
+                workflow.approve(article=article, reviewer=reviewer, revision=latest)
+            except workflow.WorkflowError as error:
+                raise CommandError(f"{article.slug}: {error}") from None
+            published += 1
+        self.stdout.write(self.style.SUCCESS(
+            f"{len(slugs)} seed guide(s); {published} published now, approved by "
+            f"{reviewer.get_username()}."
+        ))  # fmt: skip
+
+
+def _demo_account(username: str, group: str) -> Any:
+    """A role account nobody can log in as: it exists to act in the workflow."""
+    user, created = get_user_model().objects.get_or_create(username=username)
+    if created:
+        user.set_unusable_password()
+        user.save()
+    user.groups.add(Group.objects.get(name=group))
+    return user
