@@ -16,8 +16,6 @@ commands and the tests all call these functions and nothing else.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import models, transaction
 from django.utils import timezone
@@ -31,20 +29,10 @@ from articles.models import (
     Revision,
     SlugRedirect,
 )
+from articles.signals import send_public_changed_on_commit
 
 Status = Article.Status
 User = AbstractBaseUser | AnonymousUser
-
-# Called after a commit that changed what the public sees. The page cache
-# registers itself here so this module does not depend on it.
-_on_public_change: list[Callable[[], None]] = []
-
-
-def on_public_change(callback: Callable[[], None]) -> Callable[[], None]:
-    if callback not in _on_public_change:
-        _on_public_change.append(callback)
-    return callback
-
 
 class WorkflowError(Exception):
     """An illegal workflow step. The message is fit to show to the user."""
@@ -96,9 +84,11 @@ def _locked(article: Article) -> Article:
 
 
 def _public_changed() -> None:
-    # robust: a cache outage must not turn a committed publish into an error.
-    for callback in _on_public_change:
-        transaction.on_commit(callback, robust=True)
+    """Announce, after commit, that what the public sees has changed
+    (``articles.signals.public_changed``). Every step here that changes it
+    also moves the validators of the pages that show it (``live_version``,
+    ``live_updated_at``)."""
+    send_public_changed_on_commit(Article, pages_validated=True)
 
 
 def _save(article: Article, user: User | None) -> None:
@@ -147,6 +137,10 @@ def save_working_copy(*, article: Article, user: User, expected_version: int | N
         article.status = current.status
         # Public addresses: the old slug keeps answering with a 301.
         SlugRedirect.record(article=article, old_slug=current.slug)
+        if current.slug != article.slug and current.is_live:
+            # The address is public at once (until versions carry the slug).
+            article.live_updated_at = timezone.now()
+            _public_changed()
     else:
         article.created_by = user
         article.status = Status.DRAFT

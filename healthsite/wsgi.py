@@ -6,10 +6,7 @@ from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "healthsite.settings")
 
-from articles.wsgi import PublicPageCacheApp
-
-# Public pages already served are answered from memory before Django runs.
-application = PublicPageCacheApp(get_wsgi_application())
+application = get_wsgi_application()
 
 
 def _warm_up() -> None:
@@ -20,7 +17,7 @@ def _warm_up() -> None:
     from django.template.loader import get_template
     from django.urls import reverse
 
-    from articles.cache import release
+    from pagecache.store import release
 
     # Fills the root's reversal tables and the articles namespace's.
     reverse("articles:detail", kwargs={"slug": "warm-up"})

@@ -12,6 +12,7 @@ from django.contrib.auth.models import Group, Permission, User
 
 from articles import workflow
 from articles.models import CLINICAL_REVIEWERS_GROUP, EDITORS_GROUP, Article, ReviewerProfile
+from articles.signals import public_changed
 
 _counter = itertools.count(1)
 
@@ -93,3 +94,10 @@ def edit(article: Article, user: User, **changes: Any) -> Article:
     return workflow.save_working_copy(
         article=article, user=user, expected_version=article.lock_version
     )
+
+
+def publish_elsewhere() -> None:
+    """What the commit of another guide's approval does to the page cache:
+    sends ``public_changed`` (every cached page misses, rendered pages whose
+    validators did not move are reused)."""
+    public_changed.send(sender=Article, pages_validated=True)
