@@ -13,6 +13,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 from django.views.static import serve
 
+from pagecache.breaker import CacheUnavailableError
 from pagecache.store import guarded_cache, health_problems
 
 logger = logging.getLogger(__name__)
@@ -43,6 +44,9 @@ def healthz(request: HttpRequest) -> JsonResponse:
             return stored
 
         cache_ok = guarded_cache(round_trip)
+    except CacheUnavailableError as error:
+        logger.error("Health check failed: cache unavailable (%s)", error)
+        return JsonResponse({"status": "error"}, status=503)
     except Exception:
         logger.exception("Health check failed")
         return JsonResponse({"status": "error"}, status=503)

@@ -13,7 +13,9 @@ def _warm_up() -> None:
     """Import every view, compile the public templates and build the URL
     reversal tables now, in gunicorn's master (preload_app), so forked
     workers do not each pay for it on their first request. Nothing here
-    touches the database: a connection must never be shared across fork."""
+    touches the database or the cache: a connection must never be shared
+    across fork."""
+    from django.conf import settings
     from django.template.loader import get_template
     from django.urls import reverse
 
@@ -22,6 +24,10 @@ def _warm_up() -> None:
     # Fills the root's reversal tables and the articles namespace's.
     reverse("articles:detail", kwargs={"slug": "warm-up"})
     release()
+    if settings.REDIS_URL:
+        # Django's Redis backend imports redis-py on first use: about a
+        # second of a worker's first request on a busy machine.
+        import redis  # noqa: F401
     for name in ("articles/article_detail.html", "articles/article_list.html",
                  "articles/topic_detail.html", "articles/topic_list.html",
                  "articles/search.html", "404.html", "500.html"):  # fmt: skip
