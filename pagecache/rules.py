@@ -11,6 +11,8 @@ cookie, was not built for a signed-in user and has no ``private``,
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.utils.cache import patch_cache_control
@@ -72,6 +74,19 @@ def is_cacheable_request(request: HttpRequest) -> bool:
         and is_shareable_request(request)
         and CACHEABLE_QUERY_PARAMETERS.issuperset(request.GET.keys())
     )
+
+
+def page_query(request: HttpRequest) -> str:
+    """The part of the query string that can change a public page: the
+    cacheable parameters, in a fixed order. Views read nothing else, so
+    ``/?page=2&utm_source=x`` renders exactly as ``/?page=2``."""
+    pairs = [
+        (name, value)
+        for name, values in request.GET.lists()
+        if name in CACHEABLE_QUERY_PARAMETERS
+        for value in values
+    ]
+    return urlencode(sorted(pairs))
 
 
 def _directives(response: HttpResponseBase) -> set[str]:

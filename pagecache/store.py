@@ -186,11 +186,13 @@ def release() -> str:
     return digest.hexdigest()[:16]
 
 
-def _key(kind: str, request: HttpRequest, *extra: str) -> str:
+def _key(kind: str, request: HttpRequest, *extra: str, query: str | None = None) -> str:
     """The URL as Django sees it: request.scheme honours
     SECURE_PROXY_SSL_HEADER, and get_host() validates the Host header against
-    ALLOWED_HOSTS, so a hit is refused exactly like a miss would be."""
-    url = f"{request.scheme}://{request.get_host()}{request.get_full_path()}"
+    ALLOWED_HOSTS, so a hit is refused exactly like a miss would be. The
+    query is the request's own unless ``query`` is given."""
+    path = request.get_full_path() if query is None else f"{request.path}?{query}"
+    url = f"{request.scheme}://{request.get_host()}{path}"
     material = "|".join([release(), url, *extra])
     return f"pagecache:{kind}:" + hashlib.sha256(material.encode()).hexdigest()
 
@@ -252,12 +254,18 @@ def conditional_page(
     draft or the state of the cache. If the cache is unavailable the page is
     built.
     """
-    shared = rules.is_cacheable_request(request) and not request.user.is_authenticated
+    # A query string with other parameters is not kept in tier 1, but its
+    # page is the one rendered for the parameters that matter.
+    shared = (
+        settings.PAGE_CACHE_SECONDS > 0
+        and rules.is_shareable_request(request)
+        and not request.user.is_authenticated
+    )
     etag = quote_etag(hashlib.sha256(tag.encode()).hexdigest()[:32])
     timestamp = int(last_modified.timestamp()) if last_modified else None
     response = get_conditional_response(request, etag=etag, last_modified=timestamp)
     if response is None:
-        key = _key("render", request, tag)
+        key = _key("render", request, tag, query=rules.page_query(request))
         found, epoch = {}, None
         if shared:
             try:

@@ -397,3 +397,16 @@ def test_nothing_but_the_signal_invalidates_the_page_cache():
 
 def test_healthz_reports_ok_as_plain_json(client):
     assert json.loads(client.get("/healthz").content) == {"status": "ok"}
+
+
+def test_other_query_parameters_reuse_the_page_rendered_for_the_ones_that_matter(
+    client, site, django_assert_num_queries
+):
+    """Tier 1 never keeps ?utm_source=... (the key space would be endless),
+    but views read only page, q and p, so tier 2 reuses the rendered page:
+    one validator query. This is the benchmark's "page-cache miss"."""
+    client.get("/articles/calm/")
+    with django_assert_num_queries(1):
+        response = client.get("/articles/calm/?utm_source=newsletter")
+    assert "Original advice." in response.content.decode()
+    assert response["Cache-Control"] == PUBLIC_CACHE_CONTROL
