@@ -11,11 +11,7 @@ class ArticlesConfig(AppConfig):
         from django.db.models.signals import post_migrate
 
         from articles import signals  # noqa: F401 - connects the receivers
-        from articles.cache import invalidate_public_pages
-        from articles.workflow import on_public_change
 
-        # Publishing, archiving and unpublishing bump the page-cache generation.
-        on_public_change(invalidate_public_pages)
         post_migrate.connect(_ensure_search_index, sender=self)
 
 

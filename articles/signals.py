@@ -1,28 +1,50 @@
-"""Derived data only. Business rules never live in signals; they live in
-articles.workflow. These receivers exist because ``loaddata`` saves with
-``raw=True``, which skips ``Model.save()`` and the workflow, and loaded
-content must come out hashed and rendered exactly as the workflow would."""
+"""The domain event ``public_changed``, and receivers for derived data only.
+
+Business rules never live in signals; they live in articles.workflow. The
+receivers below exist because ``loaddata`` saves with ``raw=True``, which
+skips ``Model.save()`` and the workflow, and loaded content must come out
+hashed and rendered exactly as the workflow would; and because topics,
+sources and reviewers' profiles are still public as soon as they are saved."""
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from django.db import transaction
-from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
-from django.dispatch import receiver
+from django.db.models.signals import post_save, pre_save
+from django.dispatch import Signal, receiver
 
-from articles.cache import invalidate_public_pages, invalidate_rendered_pages
 from articles.models import (
     LIVE_FIELDS,
     TOPIC_LIVE_FIELDS,
     Article,
-    Reference,
     Review,
-    ReviewerProfile,
     Revision,
     Topic,
     TopicRevision,
 )
+
+public_changed = Signal()
+"""What the public sees has changed. Sent once the change is committed, by
+articles.workflow for every step that changes public state, and for data
+that is public as soon as it is saved. The page cache's only trigger of
+invalidation (pagecache/, settings.PAGE_CACHE_INVALIDATED_BY).
+
+Arguments: ``sender``, the model class whose public data changed, and
+``pages_validated`` (bool, default False): True when the change moves the
+validators (``ETag``, ``Last-Modified``) of every page that shows it, so
+pages whose validators did not move may be reused."""
+
+
+def send_public_changed_on_commit(sender: type, *, pages_validated: bool) -> None:
+    """Send :data:`public_changed` after the current transaction commits
+    (at once outside one). ``robust``: a failing receiver (a cache outage)
+    must not turn an already committed change into an error page."""
+    transaction.on_commit(
+        functools.partial(public_changed.send, sender=sender, pages_validated=pages_validated),
+        robust=True,
+    )
 
 
 @receiver(pre_save, sender=Revision, dispatch_uid="articles.hash_loaded_revision")
@@ -42,8 +64,8 @@ def render_loaded_article(
     if raw:
         instance.sync_live_copy(corrections=False, topics=False)
         instance.next_review_due = instance.compute_next_review_due()
-        # Loaded content may replace what the public sees.
-        transaction.on_commit(invalidate_public_pages, robust=True)
+        # Loaded content may replace anything the public sees.
+        send_public_changed_on_commit(Article, pages_validated=False)
 
 
 @receiver(post_save, sender=Article, dispatch_uid="articles.link_loaded_live_topics")
@@ -89,16 +111,3 @@ def loaded_topic_version(
 def loaded_topic(sender: type[Topic], instance: Topic, raw: bool, **kwargs: Any) -> None:
     if raw:
         instance.sync_live_copy()
-
-
-@receiver(post_save, sender=Topic, dispatch_uid="articles.topic_saved")
-@receiver(post_delete, sender=Topic, dispatch_uid="articles.topic_deleted")
-@receiver(post_save, sender=Reference, dispatch_uid="articles.reference_saved")
-@receiver(post_delete, sender=Reference, dispatch_uid="articles.reference_deleted")
-@receiver(m2m_changed, sender=Article.topics.through, dispatch_uid="articles.topics_changed")
-@receiver(post_save, sender=ReviewerProfile, dispatch_uid="articles.reviewer_saved")
-def refresh_pages_after_related_change(**kwargs: Any) -> None:
-    # Topics, sources and reviewers' public names show on public pages
-    # without being part of the reviewed text, so cached and rendered pages
-    # must go.
-    transaction.on_commit(invalidate_rendered_pages, robust=True)

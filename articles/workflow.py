@@ -16,7 +16,6 @@ commands and the tests all call these functions and nothing else.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
@@ -40,6 +39,7 @@ from articles.models import (
     render_version,
     sources_snapshot,
 )
+from articles.signals import send_public_changed_on_commit
 
 Status = Article.Status
 User = AbstractBaseUser | AnonymousUser
@@ -51,17 +51,6 @@ WORKING_FIELDS = ("title", "slug", "summary", "body", "correction_note", "review
 _EDIT_BOOKKEEPING = ("status", "lock_version", "updated_by", "updated_at")
 TOPIC_WORKING_FIELDS = ("name", "description", "nonproprietary_name", "alternate_names",
                         "drug_class")  # fmt: skip
-
-# Called after a commit that changed what the public sees. The page cache
-# registers itself here so this module does not depend on it.
-_on_public_change: list[Callable[[], None]] = []
-
-
-def on_public_change(callback: Callable[[], None]) -> Callable[[], None]:
-    if callback not in _on_public_change:
-        _on_public_change.append(callback)
-    return callback
-
 
 class WorkflowError(Exception):
     """An illegal workflow step. The message is fit to show to the user."""
@@ -166,9 +155,11 @@ def _locked(article: Article) -> Article:
 
 
 def _public_changed() -> None:
-    # robust: a cache outage must not turn a committed publish into an error.
-    for callback in _on_public_change:
-        transaction.on_commit(callback, robust=True)
+    """Announce, after commit, that what the public sees has changed
+    (``articles.signals.public_changed``). Every step here that changes it
+    also moves the validators of the pages that show it (``live_version``,
+    ``live_updated_at``)."""
+    send_public_changed_on_commit(Article, pages_validated=True)
 
 
 def _save(article: Article, user: User | None, update_fields: list[str] | None = None) -> None:

@@ -92,17 +92,19 @@ INSTALLED_APPS = [
     "markdownx",
     "simple_history",
     "articles",
+    "pagecache",
 ]
 
-# Order matters. The anonymous page cache sits as early as it can, so a hit
-# costs two cache reads and nothing else (no session, no database); the
-# headers added by the middleware below it are stored with the page. Axes
-# must come last.
+# Order matters. The page cache sits after SecurityMiddleware (HTTPS
+# redirect, host check) and as early as it can after that, so a hit costs
+# one cache read and nothing else (no session, no database); the headers
+# added by the middleware below it are stored with the page. Axes must come
+# last.
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "healthsite.middleware.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "articles.middleware.PublicPageCacheMiddleware",
+    "pagecache.middleware.PageCacheMiddleware",
     "healthsite.middleware.StaticCSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -174,14 +176,30 @@ if _POSTGRESQL and DB_STATEMENT_TIMEOUT > 0:
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
+# Connect and read timeouts of the Redis cache, in milliseconds. A hung Redis
+# (accepting connections, never answering) then costs a reader one short
+# wait before the page cache's circuit breaker opens, instead of redis-py's
+# default of seconds per call.
+CACHE_TIMEOUT_MS = env_int("DJANGO_CACHE_TIMEOUT_MS", 100)
+
+
+def redis_cache(location: str, key_prefix: str) -> dict:
+    """The CACHES entry for Redis at ``location``: Django's own backend with
+    short timeouts and no retries (the page cache's breaker decides when to
+    try again)."""
+    seconds = CACHE_TIMEOUT_MS / 1000
+    return {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": location,
+        # Lets several sites (or test runs) share one Redis database.
+        "KEY_PREFIX": key_prefix,
+        "OPTIONS": {"socket_connect_timeout": seconds, "socket_timeout": seconds},
+    }
+
+
 if REDIS_URL:
     CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": REDIS_URL,
-            # Lets several sites (or test runs) share one Redis database.
-            "KEY_PREFIX": os.environ.get("DJANGO_CACHE_KEY_PREFIX", "healthsite"),
-        }
+        "default": redis_cache(REDIS_URL, os.environ.get("DJANGO_CACHE_KEY_PREFIX", "healthsite"))
     }
 else:
     # Without Redis, a cache on disk: every gunicorn worker on the machine
@@ -195,14 +213,21 @@ else:
         }
     }
 
-# Full-page cache for anonymous readers (articles/cache.py). Publishing,
-# archiving or unpublishing bumps a generation token so every instance sharing
-# the cache drops its pages at once; this timeout only bounds memory.
+# The page cache (pagecache/, docs/decisions/0003-page-cache.md). Pages of
+# anonymous readers are kept in this cache for at most PAGE_CACHE_SECONDS
+# (0 turns the page cache off); the one signal below, sent after every change
+# to public state, invalidates them on every instance at once.
 PAGE_CACHE_SECONDS = env_int("DJANGO_PAGE_CACHE_SECONDS", 600)
-# Each worker also keeps this many final pages in memory (articles/wsgi.py),
-# re-reading the generation on every request (0 ms) or at most every N ms.
-PAGE_CACHE_LOCAL_ENTRIES = env_int("DJANGO_PAGE_CACHE_LOCAL_ENTRIES", 500)
-PAGE_CACHE_RECHECK_MS = env_int("DJANGO_PAGE_CACHE_RECHECK_MS", 0)
+PAGE_CACHE_ALIAS = "default"
+PAGE_CACHE_INVALIDATED_BY = "articles.signals.public_changed"
+# Public pages send "Cache-Control: public, max-age=0, must-revalidate";
+# above zero, also s-maxage=N, for a shared cache in front that is purged on
+# publish or may be N seconds stale (deploy/nginx).
+CACHE_S_MAXAGE = env_int("DJANGO_CACHE_S_MAXAGE", 0)
+# Circuit breaker: after this many cache failures in a row, each process
+# stops trying the cache for CACHE_BREAKER_SECONDS, then tries once again.
+CACHE_BREAKER_FAILURES = env_int("DJANGO_CACHE_BREAKER_FAILURES", 2)
+CACHE_BREAKER_SECONDS = env_int("DJANGO_CACHE_BREAKER_SECONDS", 5)
 
 # Accounts. Argon2 for new hashes; the others only verify old ones.
 PASSWORD_HASHERS = [

@@ -6,7 +6,6 @@ import logging
 import secrets
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db import connection
 from django.http import FileResponse, HttpRequest, HttpResponsePermanentRedirect, JsonResponse
 from django.templatetags.static import static
@@ -14,24 +13,40 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 from django.views.static import serve
 
+from pagecache.breaker import CacheUnavailableError
+from pagecache.store import guarded_cache, health_problems
+
 logger = logging.getLogger(__name__)
 
 
 @never_cache
 @require_safe
 def healthz(request: HttpRequest) -> JsonResponse:
-    """``{"status": "ok"}`` (200) when the database answers ``SELECT 1`` and
-    the cache stores and returns a value; otherwise ``{"status": "error"}``
-    (503). The reason goes to the log, never into the response."""
+    """``{"status": "ok"}`` (200) when the database answers ``SELECT 1``, the
+    cache stores and returns a value, and no page-cache invalidation is
+    waiting to be retried; otherwise ``{"status": "error"}`` (503). An open
+    cache circuit breaker fails it at once, without waiting on the cache.
+    The reason goes to the log, never into the response."""
+    if problems := health_problems():
+        logger.error("Health check failed: %s", "; ".join(problems))
+        return JsonResponse({"status": "error"}, status=503)
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
             database_ok = cursor.fetchone() == (1,)
         key = f"healthz:{secrets.token_hex(8)}"
         token = secrets.token_hex(8)
-        cache.set(key, token, timeout=10)
-        cache_ok = cache.get(key) == token
-        cache.delete(key)
+
+        def round_trip(cache: object) -> bool:
+            cache.set(key, token, timeout=10)
+            stored = cache.get(key) == token
+            cache.delete(key)
+            return stored
+
+        cache_ok = guarded_cache(round_trip)
+    except CacheUnavailableError as error:
+        logger.error("Health check failed: cache unavailable (%s)", error)
+        return JsonResponse({"status": "error"}, status=503)
     except Exception:
         logger.exception("Health check failed")
         return JsonResponse({"status": "error"}, status=503)

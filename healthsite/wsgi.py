@@ -6,25 +6,28 @@ from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "healthsite.settings")
 
-from articles.wsgi import PublicPageCacheApp
-
-# Public pages already served are answered from memory before Django runs.
-application = PublicPageCacheApp(get_wsgi_application())
+application = get_wsgi_application()
 
 
 def _warm_up() -> None:
     """Import every view, compile the public templates and build the URL
     reversal tables now, in gunicorn's master (preload_app), so forked
     workers do not each pay for it on their first request. Nothing here
-    touches the database: a connection must never be shared across fork."""
+    touches the database or the cache: a connection must never be shared
+    across fork."""
+    from django.conf import settings
     from django.template.loader import get_template
     from django.urls import reverse
 
-    from articles.cache import release
+    from pagecache.store import release
 
     # Fills the root's reversal tables and the articles namespace's.
     reverse("articles:detail", kwargs={"slug": "warm-up"})
     release()
+    if settings.REDIS_URL:
+        # Django's Redis backend imports redis-py on first use: about a
+        # second of a worker's first request on a busy machine.
+        import redis  # noqa: F401
     for name in ("articles/article_detail.html", "articles/article_list.html",
                  "articles/topic_detail.html", "articles/topic_list.html",
                  "articles/search.html", "404.html", "500.html"):  # fmt: skip

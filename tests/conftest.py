@@ -49,3 +49,21 @@ def _empty_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _healthy_page_cache():
+    """Each test starts with the page cache's circuit closed and no
+    invalidation waiting (both are per-process state)."""
+    from pagecache import store
+
+    def reset():
+        store.breaker().reset()
+        with store._pending_lock:
+            store._pending.clear()
+            if store._retry_timer is not None:
+                store._retry_timer.cancel()
+
+    reset()
+    yield
+    reset()

@@ -18,6 +18,7 @@ from articles.models import (
     ReviewerProfile,
     Topic,
 )
+from articles.signals import public_changed
 
 _counter = itertools.count(1)
 
@@ -143,3 +144,10 @@ def approve_topic(topic: Topic, reviewer: User) -> Any:
     latest = workflow.latest_topic_revision(topic)
     return workflow.approve_topic(topic=topic, reviewer=reviewer, version=latest.number,
                                   content_hash=latest.content_hash)  # fmt: skip
+
+
+def publish_elsewhere() -> None:
+    """What the commit of another guide's approval does to the page cache:
+    sends ``public_changed`` (every cached page misses, rendered pages whose
+    validators did not move are reused)."""
+    public_changed.send(sender=Article, pages_validated=True)

@@ -1,4 +1,4 @@
-"""The anonymous full-page cache (articles/cache.py, articles/middleware.py)."""
+"""The anonymous page cache (pagecache/: rules, store, middleware)."""
 
 from __future__ import annotations
 
@@ -11,9 +11,10 @@ from django.test import Client, RequestFactory
 from django.utils import timezone
 
 from articles import workflow
-from articles.cache import GENERATION_KEY, invalidate_public_pages, publication_generation
-from articles.middleware import PublicPageCacheMiddleware
 from articles.models import Article
+from pagecache.middleware import PageCacheMiddleware as PublicPageCacheMiddleware
+from pagecache.rules import is_cacheable_request
+from pagecache.store import GENERATION_KEY, publication_generation
 from tests.factories import (
     approve,
     edit,
@@ -22,6 +23,7 @@ from tests.factories import (
     make_editor,
     make_staff,
     publish,
+    publish_elsewhere,
 )
 
 pytestmark = pytest.mark.django_db
@@ -31,7 +33,7 @@ def _sneak_in(article: Article, text: str) -> None:
     """Change the stored HTML without saving, so nothing invalidates the page
     cache (the page's validators do change, as with any real change)."""
     Article.objects.filter(pk=article.pk).update(
-        live_body_html=f"<p>{text}</p>", updated_at=timezone.now()
+        live_body_html=f"<p>{text}</p>", live_updated_at=timezone.now()
     )
 
 
@@ -68,11 +70,11 @@ def test_a_cached_page_keeps_its_security_headers(client):
 
 
 def test_invalidating_public_pages_makes_the_next_request_render_afresh(client):
-    """invalidate_public_pages() drops every cached page."""
+    """public_changed drops every cached page."""
     article = make_article(body="Original text.")
     client.get(article.get_absolute_url())
     _sneak_in(article, "New text")
-    invalidate_public_pages()
+    publish_elsewhere()
     assert "New text" in client.get(article.get_absolute_url()).content.decode()
 
 
@@ -159,8 +161,7 @@ def test_a_signed_in_users_response_is_not_stored_even_without_a_cookie():
 def test_non_public_paths_are_never_cached(path):
     """Only public pages are cached: never the admin, markdownx, the health
     check, static or media files."""
-    middleware = PublicPageCacheMiddleware(lambda r: HttpResponse("x"))
-    assert not middleware.is_cacheable_request(RequestFactory().get(path))
+    assert not is_cacheable_request(RequestFactory().get(path))
 
 
 def test_the_health_check_is_never_served_from_the_cache(client):
@@ -213,12 +214,11 @@ def test_responses_that_set_a_cookie_are_not_stored():
 def test_only_known_query_parameters_are_cached(client):
     """?page=, ?q= (search) and ?p= (sitemap sections) select public pages;
     any other query string is served uncached."""
-    middleware = PublicPageCacheMiddleware(lambda r: HttpResponse("x"))
-    assert middleware.is_cacheable_request(RequestFactory().get("/?page=2"))
-    assert middleware.is_cacheable_request(RequestFactory().get("/search/?q=sleep&page=2"))
-    assert middleware.is_cacheable_request(RequestFactory().get("/sitemap-articles.xml?p=2"))
-    assert not middleware.is_cacheable_request(RequestFactory().get("/?utm=1"))
-    assert not middleware.is_cacheable_request(RequestFactory().get("/search/?q=a&x=1"))
+    assert is_cacheable_request(RequestFactory().get("/?page=2"))
+    assert is_cacheable_request(RequestFactory().get("/search/?q=sleep&page=2"))
+    assert is_cacheable_request(RequestFactory().get("/sitemap-articles.xml?p=2"))
+    assert not is_cacheable_request(RequestFactory().get("/?utm=1"))
+    assert not is_cacheable_request(RequestFactory().get("/search/?q=a&x=1"))
 
 
 def test_a_head_request_is_answered_from_the_cache_without_a_body(client):
@@ -250,9 +250,9 @@ def test_a_missing_generation_is_recreated_later_than_every_earlier_one():
 
 
 def test_a_new_generation_is_later_than_the_current_one():
-    """invalidate_public_pages() always moves forwards."""
+    """publish_elsewhere() always moves forwards."""
     before = publication_generation()
-    invalidate_public_pages()
+    publish_elsewhere()
     assert publication_generation() > before
 
 
@@ -260,7 +260,7 @@ def test_readers_still_get_pages_when_the_cache_is_down(client):
     """A cache outage (Redis unreachable) degrades to uncached rendering,
     never to an error page."""
     article = make_article(body="Still readable.")
-    with mock.patch("articles.cache.cache.get_many", side_effect=ConnectionError("down")):
+    with mock.patch("django.core.cache.cache.get_many", side_effect=ConnectionError("down")):
         response = client.get(article.get_absolute_url())
     assert response.status_code == 200
     assert "Still readable." in response.content.decode()
@@ -269,7 +269,7 @@ def test_readers_still_get_pages_when_the_cache_is_down(client):
 def test_readers_still_get_pages_when_storing_fails(client):
     """A failing cache write does not break the page either."""
     article = make_article(body="Still readable.")
-    with mock.patch("articles.cache.cache.set", side_effect=ConnectionError("down")):
+    with mock.patch("django.core.cache.cache.set", side_effect=ConnectionError("down")):
         response = client.get(article.get_absolute_url())
     assert response.status_code == 200
 
@@ -281,7 +281,7 @@ def test_a_page_cache_miss_reuses_a_rendered_page_whose_data_did_not_change(
     unchanged guide costs one query and no render."""
     article = make_article(body="Original text.")
     client.get(article.get_absolute_url())
-    invalidate_public_pages()
+    publish_elsewhere()
     with django_assert_num_queries(1):
         response = client.get(article.get_absolute_url())
     assert "Original text." in response.content.decode()

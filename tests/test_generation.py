@@ -61,9 +61,6 @@ def test_delete_removes_generated_content_only():
 
 def test_generated_guides_are_searchable_and_listed(client):
     _generate("--count", "3", "--publish")
-    from articles.cache import invalidate_public_pages
-
-    invalidate_public_pages()
     assert "guide 2" in client.get("/").content.decode()
     assert client.get("/search/?q=medicine").status_code == 200
 

@@ -35,7 +35,7 @@ def test_healthz_answers_503_without_details_when_the_database_fails(client, cap
 
 def test_healthz_answers_503_when_the_cache_loses_values(client):
     """A cache that does not give back what was stored fails the check."""
-    with mock.patch("healthsite.views.cache.get", return_value=None):
+    with mock.patch("django.core.cache.cache.get", return_value=None):
         response = client.get("/healthz")
     assert response.status_code == 503
     assert json.loads(response.content) == {"status": "error"}
@@ -43,7 +43,7 @@ def test_healthz_answers_503_when_the_cache_loses_values(client):
 
 def test_healthz_answers_503_when_the_cache_is_unreachable(client):
     """A cache connection error is a failure, not a 500."""
-    with mock.patch("healthsite.views.cache.set", side_effect=ConnectionError("redis-host-3")):
+    with mock.patch("django.core.cache.cache.set", side_effect=ConnectionError("redis-host-3")):
         response = client.get("/healthz")
     assert response.status_code == 503
     assert b"redis-host-3" not in response.content

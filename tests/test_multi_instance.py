@@ -32,6 +32,11 @@ SLUG = "valium-diazepam"
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/5")
 
 
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
 @dataclass
 class Instance:
     url: str
@@ -46,8 +51,9 @@ def _free_port() -> int:
 
 
 def _get(url: str) -> tuple[int, str]:
+    """Status and body, without following redirects."""
     try:
-        with urllib.request.urlopen(url, timeout=10) as response:
+        with urllib.request.build_opener(_NoRedirect).open(url, timeout=10) as response:
             return response.status, response.read().decode()
     except urllib.error.HTTPError as error:
         return error.code, error.read().decode()
@@ -190,29 +196,57 @@ def _change_body_without_invalidating(env: dict[str, str], text: str) -> None:
     )
 
 
+_PEOPLE = (
+    "from django.contrib.auth.models import Group, User\n"
+    "from articles import workflow\n"
+    "from articles.models import Article, ReviewerProfile\n"
+    "editor, _ = User.objects.get_or_create(username='multi-editor')\n"
+    "editor.groups.add(Group.objects.get(name='Editors'))\n"
+    "clinician, _ = User.objects.get_or_create(username='multi-clinician')\n"
+    "clinician.groups.add(Group.objects.get(name='Clinical reviewers'))\n"
+    "ReviewerProfile.objects.get_or_create(user=clinician, defaults={'display_name': 'Dr Multi'})\n"
+)
+# approve() as the review screen calls it: the version the clinician read.
+# The one line to adapt if approve() asks for more of what was read.
+_APPROVE = (
+    "article = Article.objects.get(pk=article.pk)\n"
+    "latest = workflow.latest_revision(article)\n"
+    "workflow.approve(article=article, reviewer=clinician, version=latest.number,"
+    " content_hash=latest.content_hash)\n"
+)
+
+
+def _workflow(env: dict[str, str], steps: str) -> float:
+    """Run workflow steps in a separate process (as the admin of another
+    instance would); returns the wall-clock time just after they committed."""
+    code = _PEOPLE + steps + "import time; print(time.time())\n"
+    return float(_manage(env, "shell", "-c", code).split()[-1])
+
+
+def _edit(current_slug: str, /, **changes: str) -> str:
+    assignments = "".join(f"article.{name} = {value!r}\n" for name, value in changes.items())
+    return (
+        f"article = Article.objects.get(slug={current_slug!r})\n" + assignments +
+        "workflow.save_working_copy(article=article, user=editor,"
+        " expected_version=article.lock_version)\n"
+    )  # fmt: skip
+
+
+def _publish(current_slug: str, /, **changes: str) -> str:
+    return _edit(current_slug, **changes) + "workflow.submit(article=article, user=editor)\n" + _APPROVE
+
+
 def publish_new_version(env: dict[str, str], text: str) -> None:
     """Publish a new version of the guide through one instance's environment,
     the way the admin does: an editor's change, submitted, then approved by
     a clinician through articles.workflow."""
-    code = (
-        "from django.contrib.auth.models import Group, User\n"
-        "from articles import workflow\n"
-        "from articles.models import Article, ReviewerProfile\n"
-        "editor, _ = User.objects.get_or_create(username='multi-editor')\n"
-        "editor.groups.add(Group.objects.get(name='Editors'))\n"
-        "clinician, _ = User.objects.get_or_create(username='multi-clinician')\n"
-        "clinician.groups.add(Group.objects.get(name='Clinical reviewers'))\n"
+    _workflow(env, (
         f"article = Article.objects.get(slug={SLUG!r})\n"
-        f"article.body = article.body + '\\n\\n' + {text!r}\n"
+        f"article.body += '\\n\\n' + {text!r}\n"
         "workflow.save_working_copy(article=article, user=editor,"
         " expected_version=article.lock_version)\n"
-        "workflow.submit(article=article, user=editor)\n"
-        "ReviewerProfile.objects.get_or_create(user=clinician, defaults={'display_name': 'Dr M'})\n"
-        "latest = workflow.latest_revision(article)\n"
-        "workflow.approve(article=article, reviewer=clinician, version=latest.number,"
-        " content_hash=latest.content_hash)\n"
-    )
-    _manage(env, "shell", "-c", code)
+        "workflow.submit(article=article, user=editor)\n" + _APPROVE
+    ))  # fmt: skip
 
 
 def test_a_version_published_through_one_instance_is_served_by_the_other_at_once(
@@ -261,3 +295,99 @@ def test_gunicorn_and_django_log_one_json_object_per_line(two_instances, tmp_pat
     access = access_events()
     assert any(e["path"] == "/" and e["status"] == 200 and e["method"] == "GET" for e in access)
     assert any(e["path"] == "/articles/no-such-guide/" and e["status"] == 404 for e in access)
+
+
+def _public_urls(slug: str) -> list[str]:
+    return [
+        "/", f"/articles/{slug}/", "/topics/", "/topics/anxiety/", "/topics/diazepam/",
+        "/feed/", "/sitemap.xml", "/sitemap-articles.xml", "/search/?q=diazepam",
+    ]  # fmt: skip
+
+
+def _wait_for_every_url(
+    instances: tuple[Instance, ...], committed_at: float, checks: dict[str, object]
+) -> float:
+    """Poll each URL on each instance until its check passes; returns the
+    slowest time after the commit. Fails if any took over 1 s."""
+    slowest = 0.0
+    for instance in instances:
+        for url, check in checks.items():
+            while True:
+                status, body = _get(instance.url + url)
+                seen_at = time.time()
+                if check(status, body):
+                    slowest = max(slowest, seen_at - committed_at)
+                    break
+                assert seen_at - committed_at < 1.0, (
+                    f"{instance.url}{url} still stale after 1 s: {status} {body[:300]}"
+                )
+                time.sleep(0.02)
+    return slowest
+
+
+def test_every_kind_of_public_change_reaches_every_public_url_of_both_instances_within_1_s(
+    two_instances, server_env
+):
+    """Issue 11, Deliver 8: after a publish, a correction, a slug change and
+    an archive, made through another process, every public URL on both
+    instances reflects it within 1 s, and an old slug answers 301. Each
+    step starts with every URL cached on both instances."""
+    a, b = two_instances
+    instances = (a, b)
+
+    def warm(slug: str) -> None:
+        for instance in instances:
+            for url in _public_urls(slug):
+                for _ in range(2):
+                    assert _get(instance.url + url)[0] == 200, url
+
+    title = "Valium (diazepam): a newly approved title"
+    warm(SLUG)
+    committed = _workflow(server_env, _publish(SLUG, title=title))
+    shows_title = lambda status, body: status == 200 and title in body  # noqa: E731
+    _wait_for_every_url(instances, committed, {
+        "/": shows_title, f"/articles/{SLUG}/": shows_title, "/topics/anxiety/": shows_title,
+        "/topics/diazepam/": shows_title, "/feed/": shows_title,
+        "/search/?q=diazepam": shows_title,
+    })  # fmt: skip
+
+    note = "We corrected the usual adult dose."
+    warm(SLUG)
+    committed = _workflow(server_env, _publish(SLUG, body="## Dose\n\nCorrected text.",
+                                               correction_note=note))  # fmt: skip
+    _wait_for_every_url(instances, committed, {
+        f"/articles/{SLUG}/": lambda status, body: status == 200 and note in body
+        and "Corrected text." in body,
+    })
+
+    new_slug = "valium-diazepam-guide"
+    warm(SLUG)
+    committed = _workflow(server_env, _edit(SLUG, slug=new_slug))
+    links_new = lambda status, body: (  # noqa: E731
+        status == 200 and f"/articles/{new_slug}/" in body and f"/articles/{SLUG}/" not in body
+    )
+    _wait_for_every_url(instances, committed, {
+        f"/articles/{SLUG}/": lambda status, body: status == 301,
+        f"/articles/{new_slug}/": lambda status, body: status == 200 and title in body,
+        "/": links_new, "/topics/anxiety/": links_new, "/topics/diazepam/": links_new,
+        "/feed/": links_new, "/sitemap-articles.xml": links_new, "/search/?q=diazepam": links_new,
+    })  # fmt: skip
+    for instance in instances:
+        with pytest.raises(urllib.error.HTTPError) as redirect:
+            urllib.request.build_opener(_NoRedirect).open(instance.url + f"/articles/{SLUG}/")
+        assert redirect.value.headers["Location"] == f"/articles/{new_slug}/"
+
+    warm(new_slug)
+    committed = _workflow(server_env, (
+        f"article = Article.objects.get(slug={new_slug!r})\n"
+        "admin = User.objects.create_superuser('multi-admin', 'a@example.org', 'x' * 20)\n"
+        "workflow.archive(article=article, user=admin)\n"
+    ))  # fmt: skip
+    gone = lambda status, body: status == 200 and f"/articles/{new_slug}/" not in body  # noqa: E731
+    _wait_for_every_url(instances, committed, {
+        f"/articles/{new_slug}/": lambda status, body: status == 404,
+        f"/articles/{SLUG}/": lambda status, body: status == 404,
+        "/": gone, "/topics/anxiety/": gone, "/topics/diazepam/": gone, "/feed/": gone,
+        "/sitemap-articles.xml": gone, "/search/?q=diazepam": gone,
+    })  # fmt: skip
+

@@ -127,7 +127,7 @@ def test_the_admin_path_is_configurable_and_the_old_path_is_gone():
     and the page cache still never stores the admin."""
     code = (
         "from django.urls import reverse, resolve, Resolver404\n"
-        "from articles.cache import excluded_prefixes\n"
+        "from pagecache.rules import excluded_prefixes\n"
         "print(reverse('admin:index'))\n"
         "print('/staff-area/' in excluded_prefixes())\n"
         "try:\n"

@@ -7,9 +7,9 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
-from articles.cache import invalidate_public_pages
 from articles.generation import generate, remove_generated
 from articles.models import Article
+from articles.signals import send_public_changed_on_commit
 
 
 class Command(BaseCommand):
@@ -31,7 +31,7 @@ class Command(BaseCommand):
             total = Article.objects.filter(generated=True).count()
             with tqdm(total=total, unit="article", file=self.stderr) as bar:
                 removed = remove_generated(progress=bar.update)
-            invalidate_public_pages()
+            send_public_changed_on_commit(Article, pages_validated=False)
             self.stdout.write(f"Removed {removed} generated article(s).")
             return
         if options["count"] <= 0:
@@ -45,5 +45,5 @@ class Command(BaseCommand):
                 count=options["count"], publish=options["publish"], seed=options["seed"],
                 progress=bar.update,
             )  # fmt: skip
-        invalidate_public_pages()
+        send_public_changed_on_commit(Article, pages_validated=False)
         self.stdout.write(f"Created {created} generated article(s); {options['count']} wanted.")
