@@ -21,8 +21,17 @@ from django.test import Client
 from django.utils import timezone
 
 from articles import workflow
-from articles.models import Article, Reference, Topic
-from tests.factories import edit, make_article, make_clinician, make_editor, make_staff
+from articles.models import Article, Topic
+from tests.factories import (
+    approve_topic,
+    edit,
+    make_article,
+    make_clinician,
+    make_editor,
+    make_staff,
+    make_topic,
+    publish,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -31,10 +40,9 @@ PUBLIC_CACHE_CONTROL = "public, max-age=0, must-revalidate"
 
 @pytest.fixture
 def site(db):
-    topic = Topic.objects.create(name="Anxiety", slug="anxiety")
+    topic = make_topic(name="Anxiety", slug="anxiety")
     article = make_article(title="Calm", slug="calm", body="## Rest\n\nOriginal advice.")
-    article.topics.add(topic)
-    return article
+    return publish(article, topics=[topic])
 
 
 # Every public URL of the site fixture, and what identifies the guide on it.
@@ -318,22 +326,33 @@ def test_a_publish_moves_the_public_validators(client, site, url, django_capture
 # The one trigger ------------------------------------------------------------
 
 
+def _edit_topic(editor, **changes) -> Topic:
+    topic = Topic.objects.get(slug="anxiety")
+    for name, value in changes.items():
+        setattr(topic, name, value)
+    workflow.save_topic(topic=topic, user=editor, expected_version=topic.lock_version)
+    return topic
+
+
 def _public_changes(site):
     editor, clinician = make_editor("kinds-editor"), make_clinician("kinds-clinician")
+    anxiety = Topic.objects.get(slug="anxiety")
     return {
         "approve": lambda: _publish(site, body="## Rest\n\nNew advice."),
+        "correction": lambda: _publish(site, body="## Rest\n\nFixed.", correction_note="Fixed."),
         "archive": lambda: workflow.archive(article=site, user=make_staff(superuser=True)),
-        "slug change": lambda: edit(site, editor, slug="calm-and-rest"),
-        "topic edited": lambda: Topic.objects.filter(slug="anxiety").get().save(),
-        "topic added": lambda: site.topics.add(Topic.objects.create(name="Sleep", slug="sleep")),
-        "source added": lambda: Reference.objects.create(article=site, title="NICE"),
-        "reviewer renamed": lambda: clinician.reviewer_profile.save(),
+        "slug change": lambda: _publish(site, slug="calm-and-rest"),
+        "topic approved": lambda: approve_topic(
+            _edit_topic(editor, description="New words."), clinician
+        ),
+        "topic added": lambda: _publish(site, topics=[anxiety, make_topic(name="Sleep")]),
+        "source added": lambda: _publish(site, sources=[{"title": "NICE"}]),
     }
 
 
 @pytest.mark.parametrize(
-    "kind", ["approve", "archive", "slug change", "topic edited", "topic added",
-             "source added", "reviewer renamed"],
+    "kind", ["approve", "correction", "archive", "slug change", "topic approved",
+             "topic added", "source added"],
 )  # fmt: skip
 def test_every_kind_of_public_change_sends_public_changed_after_commit(
     site, kind, django_capture_on_commit_callbacks
@@ -355,7 +374,9 @@ def test_every_kind_of_public_change_sends_public_changed_after_commit(
     assert sent, kind
 
 
-@pytest.mark.parametrize("step", ["save a draft", "submit", "request changes", "restore"])
+@pytest.mark.parametrize("step", ["save a draft", "submit", "request changes", "restore",
+                                  "topic edited", "source added to a draft",
+                                  "reviewer renamed"])  # fmt: skip
 def test_changes_readers_cannot_see_send_nothing(site, step, django_capture_on_commit_callbacks):
     """Work on a working copy leaves every cached page alone."""
     from articles.signals import public_changed
@@ -372,6 +393,16 @@ def test_changes_readers_cannot_see_send_nothing(site, step, django_capture_on_c
             workflow.request_changes(article=draft, reviewer=clinician, comment="Shorter."),
         ),
         "restore": lambda: workflow.restore(article=archived, user=make_staff(superuser=True)),
+        # Since ADR 0001 these reach readers only through an approval.
+        "topic edited": lambda: _edit_topic(editor, description="Unapproved words."),
+        "source added to a draft": lambda: workflow.save_working_copy(
+            article=Article.objects.get(pk=site.pk), user=editor,
+            expected_version=Article.objects.get(pk=site.pk).lock_version,
+            sources=[{"title": "NICE"}],
+        ),
+        "reviewer renamed": lambda: workflow.save_reviewer_profile(
+            profile=clinician.reviewer_profile, user=clinician
+        ),
     }
     sent = []
     public_changed.connect(receiver := lambda **kwargs: sent.append(kwargs), weak=False)
