@@ -18,6 +18,7 @@ from django.http import (
     Http404,
     HttpRequest,
     HttpResponse,
+    HttpResponseBadRequest,
     HttpResponseNotAllowed,
     HttpResponseRedirect,
 )
@@ -501,7 +502,13 @@ def _workflow_post(model_admin: ArticleAdmin, request: HttpRequest, object_id: s
         # Missing or not a number: the workflow refuses it, after checking
         # who is asking, with a message saying what is needed.
         version = request.POST.get("version", "")
-        extra["version"] = int(version) if version.isdigit() and len(version) < 10 else None
+        if version and parse_id(version) is None:
+            return HttpResponseBadRequest(
+                gettext("“%(value)s” is not a version number: nothing was approved.")
+                % {"value": version[:100]},
+                content_type="text/plain; charset=utf-8",
+            )
+        extra["version"] = int(version) if version else None
         extra["content_hash"] = request.POST.get("content_hash", "").strip()
         extra["comment"] = request.POST.get("comment", "").strip()
     elif step == "request_changes":

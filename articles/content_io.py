@@ -337,8 +337,13 @@ CONTENT_FIELDS: dict[str, frozenset[str]] = {
         "title", "slug", "summary", "body", "correction_note", "review_interval_months",
         "topics", "created_at", "updated_at",
     }),
+    "articles.topicrevision": frozenset({
+        "topic", "number", "name", "slug", "description", "nonproprietary_name",
+        "alternate_names", "drug_class", "created_at",
+    }),
     "articles.revision": frozenset({
-        "article", "number", "title", "summary", "body", "correction_note", "created_at",
+        "article", "number", "title", "slug", "summary", "body", "topics", "sources",
+        "correction_note", "created_at",
     }),
     "articles.reference": frozenset({
         "article", "title", "publisher", "url", "date_accessed", "order",

@@ -32,7 +32,7 @@ from articles.models import (
     ReviewerProfile,
     Revision,
 )
-from tests.factories import edit, make_article, make_clinician, make_editor, make_user
+from tests.factories import approve, edit, make_article, make_clinician, make_editor, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -152,7 +152,7 @@ def content(actors) -> dict[str, Article]:
                         slug="wp-live", body="Old approved body.\n")  # fmt: skip
     edit(live, outsider_author, title="Newer title", body="Newer body.\n")
     workflow.submit(article=live, user=outsider_author)
-    workflow.approve(article=live, reviewer=approver)
+    approve(live, approver)
 
     pending = make_article(author=outsider_author, reviewer=approver, slug="wp-pending")
     edit(pending, actors["editor"], body="An unreviewed change.\n")
@@ -398,10 +398,10 @@ def test_the_issue_examples_of_non_numeric_ids_get_404_and_400(client, actors, c
     assert client.get("/admin/articles/article/abc/versions/").status_code == 404
     response = client.post(
         reverse("admin:articles_article_workflow", args=[content["in_review"].pk, "approve"]),
-        {"revision": "abc"},
+        {"version": "abc"},
     )
     assert response.status_code == 400
-    assert "“abc” is not a version id: nothing was approved." in response.content.decode()
+    assert "“abc” is not a version number: nothing was approved." in response.content.decode()
 
 
 def test_a_topic_value_that_is_not_an_id_is_refused_with_a_message(client, actors, content):

@@ -14,7 +14,13 @@ from django.db import transaction
 from articles import workflow
 from articles.content_io import ContentError, load_fixture, read_json
 from articles.management.commands.load_guides import find_fixture
-from articles.models import CLINICAL_REVIEWERS_GROUP, EDITORS_GROUP, Article, ReviewerProfile
+from articles.models import (
+    CLINICAL_REVIEWERS_GROUP,
+    EDITORS_GROUP,
+    Article,
+    ReviewerProfile,
+    Topic,
+)
 
 DEMO_EDITOR = "demo-editor"
 DEMO_REVIEWER = "demo-reviewer"
@@ -58,13 +64,27 @@ class Command(BaseCommand):
             reviewer = get_user_model().objects.filter(username=options["reviewer"]).first()
             if reviewer is None:
                 raise CommandError(f"No user called {options['reviewer']!r}.")
+        topic_slugs = [
+            entry["fields"]["slug"] for entry in read_json(path)
+            if entry.get("model") == "articles.topic"
+        ]  # fmt: skip
+        for topic in Topic.objects.filter(slug__in=topic_slugs):
+            latest = workflow.latest_topic_revision(topic)
+            if latest is None or latest.number == topic.live_version:
+                continue
+            try:
+                workflow.approve_topic(topic=topic, reviewer=reviewer, version=latest.number,
+                                       content_hash=latest.content_hash)  # fmt: skip
+            except workflow.WorkflowError as error:
+                raise CommandError(f"topic {topic.slug}: {error}") from None
         published = 0
         for article in Article.objects.filter(slug__in=slugs, live_version__isnull=True):
             try:
                 if article.status != Article.Status.IN_REVIEW:
                     workflow.submit(article=article, user=editor)
                 latest = workflow.latest_revision(article)
-                workflow.approve(article=article, reviewer=reviewer, revision=latest)
+                workflow.approve(article=article, reviewer=reviewer, version=latest.number,
+                                 content_hash=latest.content_hash)  # fmt: skip
             except workflow.WorkflowError as error:
                 raise CommandError(f"{article.slug}: {error}") from None
             published += 1
