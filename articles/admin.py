@@ -204,7 +204,44 @@ ACTIONS = {
 
 
 @admin.register(Article)
-class ArticleAdmin(SimpleHistoryAdmin, MarkdownxModelAdmin):
+class ReadOnlyHistoryMixin:
+    """django-simple-history's pages, to read only. Its history form saves a
+    past row (live columns and all) past the workflow, and hiding the revert
+    button does not close the endpoint: every non-GET is refused with nothing
+    written, and ids that are not numbers are a 404, never a 500."""
+
+    def revert_disabled(self, request: HttpRequest, obj: Any = None) -> bool:
+        return True
+
+    def history_view(self, request: HttpRequest, object_id: str,
+                     extra_context: dict | None = None) -> HttpResponse:  # fmt: skip
+        if parse_id(object_id) is None:
+            raise Http404(gettext("“%(id)s” is not an id.") % {"id": object_id})
+        return super().history_view(request, object_id, extra_context)
+
+    def history_form_view(self, request: HttpRequest, object_id: str, version_id: str,
+                          extra_context: dict | None = None) -> HttpResponse:  # fmt: skip
+        pk = parse_id(object_id)
+        if pk is None or parse_id(version_id) is None:
+            raise Http404(gettext("“%(id)s” is not a history entry.")
+                          % {"id": f"{object_id}/{version_id}"})  # fmt: skip
+        get_object_or_404(self.model, pk=pk)
+        if request.method != "GET":
+            self.message_user(
+                request,
+                _("An old state cannot be saved from the history. To bring back earlier text, "
+                  "use “Revert to this version” on the versions page; it goes to review."),
+                messages.ERROR,
+            )  # fmt: skip
+            return HttpResponseRedirect(self.history_refused_url(pk))
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+    def history_refused_url(self, pk: int) -> str:
+        opts = self.model._meta
+        return reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[pk])
+
+
+class ArticleAdmin(ReadOnlyHistoryMixin, SimpleHistoryAdmin, MarkdownxModelAdmin):
     form = ArticleForm
     change_form_template = "admin/articles/article/change_form.html"
     list_display = [
@@ -343,36 +380,8 @@ class ArticleAdmin(SimpleHistoryAdmin, MarkdownxModelAdmin):
         actions.pop("delete_selected", None)
         return actions
 
-    def revert_disabled(self, request: HttpRequest, obj: Article | None = None) -> bool:
-        # simple-history's revert would write the row directly, past the
-        # workflow; reverting is done from the versions page instead.
-        return True
-
-    def history_view(self, request: HttpRequest, object_id: str,
-                     extra_context: dict | None = None) -> HttpResponse:  # fmt: skip
-        article_or_404(object_id)
-        return super().history_view(request, object_id, extra_context)
-
-    def history_form_view(self, request: HttpRequest, object_id: str, version_id: str,
-                          extra_context: dict | None = None) -> HttpResponse:  # fmt: skip
-        """An old state of the row, to read. Hiding its revert button does not
-        close it: a POST would save the historical row, live columns and all,
-        past the workflow. So every POST is refused, with nothing written;
-        restoring old text is ``workflow.revert`` on the versions page."""
-        article = article_or_404(object_id)
-        if parse_id(version_id) is None:
-            raise Http404(gettext("“%(id)s” is not a history entry.") % {"id": version_id})
-        if request.method != "GET":
-            self.message_user(
-                request,
-                _("An old state cannot be saved from the history. To bring back earlier text, "
-                  "use “Revert to this version” on the versions page; it goes to review."),
-                messages.ERROR,
-            )  # fmt: skip
-            return HttpResponseRedirect(
-                reverse("admin:articles_article_versions", args=[article.pk])
-            )
-        return super().history_form_view(request, object_id, version_id, extra_context)
+    def history_refused_url(self, pk: int) -> str:
+        return reverse("admin:articles_article_versions", args=[pk])
 
     # Bulk actions -----------------------------------------------------------
 
@@ -611,7 +620,7 @@ class ReviewQueueAdmin(admin.ModelAdmin):
 
 
 @admin.register(ReviewerProfile)
-class ReviewerProfileAdmin(SimpleHistoryAdmin):
+class ReviewerProfileAdmin(ReadOnlyHistoryMixin, SimpleHistoryAdmin):
     """Only the clinician themself or an administrator edits a profile, and
     every edit is kept in its history. Readers see the name recorded with
     each review, so an edit never changes who reviewed a published page."""
@@ -642,9 +651,6 @@ class ReviewerProfileAdmin(SimpleHistoryAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return request.user.is_superuser and super().has_delete_permission(request, obj)
-
-    def revert_disabled(self, request: HttpRequest, obj: Any = None) -> bool:
-        return True
 
     def save_model(self, request: HttpRequest, obj: ReviewerProfile, form: Any,
                    change: bool) -> None:  # fmt: skip

@@ -151,7 +151,7 @@ def test_a_reference_to_a_missing_object_is_refused(tmp_path):
                      "fields": {"article": ["no-such-guide"], "number": 1, "title": "T",
                                 "summary": "S", "body": "B"}})  # fmt: skip
 
-    with pytest.raises(CommandError, match=r"object 9 .*does not exist.*Revision has no article"):
+    with pytest.raises(CommandError, match=r"object 13 .*does not exist.*Revision has no article"):
         call_command("load_guides", str(_bad_fixture(tmp_path, point_at_nothing)))
     assert Article.objects.count() == 0
 
