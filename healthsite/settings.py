@@ -261,6 +261,10 @@ if env_bool("DJANGO_SECURE_PROXY_SSL_HEADER"):
     # The same proxy supplies the reader's address for django-axes.
     AXES_IPWARE_PROXY_COUNT = env_int("DJANGO_PROXY_COUNT", 1)
     AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
+# deploy/nginx/healthsite.conf in front: public responses tell its
+# micro-cache to drop them at the end of the current second
+# (healthsite/proxy.py), so a publish is visible within a second.
+NGINX_MICROCACHE = env_bool("DJANGO_NGINX_MICROCACHE")
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

@@ -11,6 +11,15 @@ from articles.wsgi import PublicPageCacheApp
 # Public pages already served are answered from memory before Django runs.
 application = PublicPageCacheApp(get_wsgi_application())
 
+from django.conf import settings  # noqa: E402 (after Django's setup)
+
+if settings.NGINX_MICROCACHE:
+    from healthsite.proxy import MicroCacheExpiry
+
+    # Outermost, so every response gets the current second, whichever
+    # tier made it (deploy/nginx/healthsite.conf).
+    application = MicroCacheExpiry(application)
+
 
 def _warm_up() -> None:
     """Import every view, compile the public templates and build the URL
