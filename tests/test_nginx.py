@@ -419,3 +419,40 @@ def test_files_from_disk_carry_the_headers_the_app_sends(site):
         if kind != "media":
             _, gzipped, _ = proxy.request(path, headers={"Accept-Encoding": "gzip"})
             assert gzipped["Content-Encoding"] == "gzip", kind
+
+
+@pytest.mark.parametrize(
+    ("method", "status", "headers"),
+    [
+        ("POST", "200 OK", []),
+        ("GET", "302 Found", []),
+        ("GET", "500 Internal Server Error", []),
+        ("GET", "200 OK", [("Set-Cookie", "csrftoken=x")]),
+        ("GET", "200 OK", [("Cache-Control", "private")]),
+        ("GET", "200 OK", [("Cache-Control", "max-age=0, no-cache, no-store, must-revalidate")]),
+        ("GET", "200 OK", [("cache-control", "No-Cache")]),
+        ("GET", "200 OK", [("Cache-Control", "public, max-age=0, s-maxage=300")]),
+        ("GET", "200 OK", [("X-Accel-Expires", "0")]),
+    ],
+)
+def test_no_expiry_is_sent_where_a_shared_cache_may_not_keep_the_response(method, status, headers):
+    """X-Accel-Expires overrides Cache-Control inside nginx, so it is never
+    added to a response that HTTP forbids a shared cache to keep, to one
+    that sets a cookie, to one nginx's sample would not keep, or where the
+    app chose its own shared lifetime (s-maxage) or expiry."""
+    from healthsite.proxy import shared_expiry
+
+    assert shared_expiry(method, status, headers) is None
+
+
+@pytest.mark.parametrize("status", ["200 OK", "301 Moved Permanently", "404 Not Found"])
+def test_a_public_response_expires_at_the_end_of_its_second(status):
+    """A public page (no Cache-Control, or public with max-age=0 for
+    browsers) gets the current Unix second as its absolute nginx expiry."""
+    from healthsite.proxy import shared_expiry
+
+    before = int(time.time())
+    for headers in ([], [("Cache-Control", "public, max-age=0, must-revalidate")]):
+        value = shared_expiry("HEAD", status, headers)
+        assert value is not None and value.startswith("@")
+        assert before <= int(value[1:]) <= int(time.time())
