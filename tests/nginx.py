@@ -47,6 +47,8 @@ class Nginx:
     process: subprocess.Popen
     certificate: Path
     context: ssl.SSLContext = field(repr=False)
+    # bench/run.py's nginx-static ceiling, when it adds one (``extra``).
+    static_port: int = 0
 
     def request(
         self,
@@ -148,10 +150,14 @@ def start_nginx(
     static_root: Path,
     media_root: Path,
     worker_processes: int = 1,
+    extra: str = "",
+    access_log: bool = True,
 ) -> Nginx:
     """Start nginx in the foreground with the rendered sample, its own
     prefix, pid file, logs and temporary directories under ``directory``,
-    and wait until it answers."""
+    and wait until it answers. ``extra`` is appended to the http block, with
+    ``{certificate}`` and ``{key}`` replaced by the test certificate's paths;
+    ``access_log=False`` spares a benchmark the log writes."""
     directory.mkdir(parents=True, exist_ok=True)
     certificate, key = make_certificate(directory)
     http_port, https_port = free_port(), free_port()
@@ -160,6 +166,7 @@ def start_nginx(
         static_root=static_root, media_root=media_root, cache_dir=directory / "cache",
         certificate=certificate, key=key,
     )  # fmt: skip
+    site += extra.replace("{certificate}", str(certificate)).replace("{key}", str(key))
     (directory / "healthsite.conf").write_text(site)
     temp = directory / "temp"
     for name in ("body", "proxy", "fastcgi", "uwsgi", "scgi"):
@@ -175,7 +182,7 @@ def start_nginx(
         "    include /etc/nginx/mime.types;\n"
         "    default_type application/octet-stream;\n"
         "    sendfile on;\n"
-        f"    access_log {directory / 'access.log'};\n"
+        f"    access_log {directory / 'access.log' if access_log else 'off'};\n"
         f"    client_body_temp_path {temp / 'body'};\n"
         f"    proxy_temp_path {temp / 'proxy'};\n"
         f"    fastcgi_temp_path {temp / 'fastcgi'};\n"
