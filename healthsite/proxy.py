@@ -25,8 +25,11 @@ StartResponse = Callable[..., object]
 WSGIApplication = Callable[[dict, StartResponse], Iterable[bytes]]
 
 HEADER = "X-Accel-Expires"
-# Statuses nginx's sample configuration may keep (its proxy_cache_valid).
-_STORABLE_STATUSES = {"200", "301", "404"}
+# Statuses nginx's sample configuration may keep (its proxy_cache_valid),
+# and 304: nginx revalidates an expired page with a conditional request and
+# takes the new expiry from the 304. Without one there, the page would stay
+# expired and every later request would revalidate it again.
+_STORABLE_STATUSES = {"200", "301", "304", "404"}
 # Cache-Control directives that forbid a shared cache to reuse a response
 # without asking (RFC 9111, 5.2.2); nginx itself treats the first three so.
 _NOT_SHARED = ("private", "no-store", "no-cache")
