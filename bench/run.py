@@ -440,6 +440,8 @@ def run(size: int, args: argparse.Namespace) -> None:
         "requests": requests, "socket_errors": socket_errors,
         "first_request_after_publish_ms": after_publish,
         "command": " ".join([".venv/bin/python", "bench/run.py", *sys.argv[1:]]),
+        # Other work on the machine skews every figure; say how much there was.
+        "load_average": [round(x, 2) for x in os.getloadavg()],
     }  # fmt: skip
     (WORK / f"result-{args.db}-{size}.json").write_text(json.dumps(record, indent=1))
     (BENCH / "results").mkdir(exist_ok=True)
@@ -504,7 +506,9 @@ def write_report() -> None:
         "gunicorn with production settings (sync workers, DEBUG off, JSON access log), the",
         "default cache on disk, wrk -t1 on loopback; each figure is the median of the rounds,",
         "target and ceiling interleaved. The *ceiling* is the same HTML saved as a static file",
-        "and served by whitenoise under the same gunicorn settings.", "",
+        "and served by whitenoise under the same gunicorn settings. Rows named `nginx …` go",
+        "through deploy/nginx/healthsite.conf (TLS, micro-cache) in front of the same gunicorn;",
+        "their ceiling is the same HTML served from disk by the same nginx over the same TLS.", "",
         "## Machine", "", machine(), "",
     ]  # fmt: skip
     for r in records:
@@ -512,7 +516,10 @@ def write_report() -> None:
         lines += [
             f"## {r['db']}, {r['size']:,} generated guides ({r['date']})", "",
             f"Command: `{r['command']}`; {r['rounds']} rounds of {r['duration']} s, "
-            f"{r['connections']} connections, {r['workers']} workers.", "",
+            f"{r['connections']} connections, {r['workers']} workers."
+            + (f" Load average at the end: {', '.join(map(str, r['load_average']))}"
+               f" (1, 5, 15 min) on {os.cpu_count()} cores." if "load_average" in r else ""),
+            "",
             "| page | req/s | p50 ms | p95 ms | p99 ms | ceiling req/s | ceiling p99 ms "
             "| req/s ratio | p99 ratio |",
             "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
