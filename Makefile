@@ -30,12 +30,13 @@ run: setup
 	$(DEV_ENV) $(BIN)/python manage.py seed_demo
 	$(DEV_ENV) $(BIN)/python manage.py runserver 127.0.0.1:8000 --noreload
 
-# The browser tests need Debian's Chromium and the HTML checker needs Java;
-# install whichever is missing (never a browser download).
+# The browser tests need Debian's Chromium, the HTML checker Java and the
+# proxy tests nginx; install whichever is missing (never a browser download).
 system-packages:
 	@missing=""; \
 	test -x /usr/bin/chromium || missing="$$missing chromium"; \
 	command -v java >/dev/null || missing="$$missing default-jre-headless"; \
+	test -x /usr/sbin/nginx || missing="$$missing nginx-light"; \
 	if [ -n "$$missing" ]; then \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
 	fi

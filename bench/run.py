@@ -6,17 +6,22 @@ For each database size it builds (or reuses) a database with generated
 guides, starts gunicorn with production settings, saves every page's HTML as
 a static file served by whitenoise under the same gunicorn settings (the
 "ceiling"), and drives both with wrk, interleaving target and ceiling over
-several rounds. The article page on a cache miss is measured against the
+several rounds. The same pages are also measured through nginx with the
+shipped configuration (deploy/nginx/healthsite.conf: TLS, micro-cache) in
+front of the same gunicorn, against an nginx-static ceiling: the same HTML
+files served from disk by the same nginx, over the same TLS, interleaved.
+The article page on a cache miss is measured against the
 issue's "naive Django" reference (bench/naive.py: Markdown rendered per
 request, no cache), also side by side. It then measures worker RSS, cold
-start and how soon a publish is visible, and writes bench/RESULTS.md.
+start and how soon a publish is visible (directly and through nginx), and
+writes bench/RESULTS.md.
 
     .venv/bin/python bench/run.py --size 1000                   # SQLite
     .venv/bin/python bench/run.py --size 100000 --db postgres
     .venv/bin/python bench/run.py --quick                       # 200 guides, short runs
     .venv/bin/python bench/run.py --report-only                 # rewrite RESULTS.md
 
-Needs wrk (Debian package `wrk`) and, for --db postgres, the server on
+Needs wrk and nginx (Debian packages `wrk`, `nginx-light`) and, for --db postgres, the server on
 127.0.0.1:5432. Everything it builds lives in bench/work/ (git-ignored).
 """
 
@@ -40,6 +45,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # tests.nginx renders and runs the shipped nginx sample
+
+from tests.nginx import Nginx, start_nginx  # noqa: E402
+
 BENCH = ROOT / "bench"
 WORK = BENCH / "work"
 PYTHON = sys.executable
@@ -94,6 +103,8 @@ def main() -> None:
     if not args.report_only:
         if not shutil.which("wrk"):
             sys.exit("wrk is missing: apt-get install -y wrk")
+        if not shutil.which("nginx") and not Path("/usr/sbin/nginx").exists():
+            sys.exit("nginx is missing: apt-get install -y nginx-light")
         for size in args.size or [1000]:
             run(size, args)
     write_report()
@@ -107,8 +118,10 @@ def base_env(db: str, size: int) -> dict[str, str]:
            if not k.startswith("DJANGO_") and k not in {"DATABASE_URL", "REDIS_URL"}}  # fmt: skip
     env.update(
         DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
-        DJANGO_ALLOWED_HOSTS="127.0.0.1",
+        DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost",
         DJANGO_HTTPS="0",  # plain HTTP on loopback; everything else as in production
+        # Pages say when nginx's micro-cache must drop them (healthsite/proxy.py).
+        DJANGO_NGINX_MICROCACHE="1",
         DJANGO_SETTINGS_MODULE="healthsite.settings",
         DJANGO_STATIC_ROOT=str(WORK / "static"),
         DJANGO_CACHE_DIR=str(WORK / f"cache-{db}-{size}"),
@@ -231,8 +244,10 @@ class Server:
 
 def wrk(url: str, args: argparse.Namespace) -> dict[str, float]:
     out = subprocess.run(
+        # wrk gives up on an answer after 2 s by default and counts an error;
+        # a slow answer is a latency to record, not an error.
         ["wrk", "-t1", f"-c{args.connections}", f"-d{args.duration}s", "--latency",
-         "-s", str(BENCH / "report.lua"), url],
+         "--timeout", "10s", "-s", str(BENCH / "report.lua"), url],
         capture_output=True, text=True, check=True,
     ).stdout  # fmt: skip
     line = next(x for x in out.splitlines() if x.startswith("{"))
@@ -247,9 +262,10 @@ def wrk(url: str, args: argparse.Namespace) -> dict[str, float]:
     return result
 
 
-def publish_visible_after(target: Server, env: dict[str, str]) -> float:
+def publish_visible_after(fetch, env: dict[str, str]) -> float:
     """Publish a new version through the workflow in another process and
-    time how long until every one of 20 requests serves the new text."""
+    time how long until every one of 20 requests serves the new text.
+    ``fetch(path)`` returns the page's text (directly or through nginx)."""
     sentence = f"Benchmark sentence {secrets.token_hex(4)}."
     code = (
         "import time\n"
@@ -269,7 +285,7 @@ def publish_visible_after(target: Server, env: dict[str, str]) -> float:
     )
     committed = float(manage(env, "shell", "-c", code).strip().splitlines()[-1])
     while True:
-        seen = [sentence in get(target.url + PAGES["article"])[1] for _ in range(20)]
+        seen = [sentence in fetch(PAGES["article"]) for _ in range(20)]
         if all(seen):
             return time.time() - committed
         if time.time() - committed > 30:
@@ -320,6 +336,31 @@ def start_ceiling(target: Server, env: dict[str, str], size: int, workers: int) 
     return ceiling
 
 
+def start_proxy(target: Server, env: dict[str, str], size: int) -> Nginx:
+    """nginx with the shipped sample in front of the target, plus, on a
+    port of its own in the same nginx (same TLS, same worker), the
+    nginx-static ceiling: each compared page's HTML as a file on disk."""
+    static_dir = WORK / "nginx-static"
+    shutil.rmtree(static_dir, ignore_errors=True)
+    for name in CEILING_TARGETS:
+        status, html = get(target.url + PAGES[name].format(list_page=list_page(size)))
+        assert status == 200, (name, status)
+        (static_dir / name).mkdir(parents=True)
+        (static_dir / name / "index.html").write_text(html)
+    port = free_port()
+    shutil.rmtree(WORK / "nginx", ignore_errors=True)
+    proxy = start_nginx(
+        WORK / "nginx", upstreams=[target.url.removeprefix("http://")],
+        static_root=Path(env["DJANGO_STATIC_ROOT"]), media_root=WORK / "media",
+        extra=(f"server {{ listen 127.0.0.1:{port} ssl; server_name localhost; "
+               "ssl_certificate {certificate}; ssl_certificate_key {key}; "
+               f"root {static_dir}; index index.html; }}\n"),
+        access_log=False,
+    )  # fmt: skip
+    proxy.static_port = port
+    return proxy
+
+
 def list_page(size: int) -> int:
     return min(20, -(-(size + 2) // 50))
 
@@ -331,11 +372,16 @@ def measure(servers: dict[str, Server], size: int,
     pages = {name: path.format(list_page=list_page(size)) for name, path in PAGES.items()}
     runs: dict[str, list[dict]] = {}
     target, ceiling = servers["target"], servers["ceiling"]
+    proxy: Nginx = servers["nginx"]
     for round_ in range(args.rounds):
         for name, path in pages.items():
             runs.setdefault(name, []).append(wrk(target.url + path, args))
             if name in CEILING_TARGETS:
                 runs.setdefault(f"ceiling:{name}", []).append(wrk(f"{ceiling.url}/{name}/", args))
+                runs.setdefault(f"nginx {name}", []).append(
+                    wrk(f"https://localhost:{proxy.https_port}{path}", args))
+                runs.setdefault(f"ceiling:nginx {name}", []).append(
+                    wrk(f"https://localhost:{proxy.static_port}/{name}/", args))
             print(f"  round {round_ + 1}: {name}", flush=True)
         for name, (server, path) in MISS_RUNS.items():
             runs.setdefault(name, []).append(wrk(servers[server].url + path, args))
@@ -364,9 +410,11 @@ def run(size: int, args: argparse.Namespace) -> None:
         servers["naive"] = Server("naive", naive, args.workers, app="bench.naive:application")
         for name in ("uncached", "naive"):
             servers[name].wait(PAGES["article"])
+        proxy = servers["nginx"] = start_proxy(target, env, size)
         runs = measure(servers, size, args)
         rss = target.worker_rss_mib()
-        visible = publish_visible_after(target, env)
+        visible = publish_visible_after(lambda path: get(target.url + path)[1], env)
+        visible_nginx = publish_visible_after(lambda path: proxy.request(path)[2], env)
         after_publish = first_requests(target, size)
     finally:
         for server in servers.values():
@@ -389,10 +437,13 @@ def run(size: int, args: argparse.Namespace) -> None:
         "cold_start_s": round(statistics.median(starts), 3),
         "cold_starts_s": [round(x, 3) for x in starts],
         "worker_rss_mib": [round(x, 1) for x in rss],
-        "publish_visible_s": round(visible, 3), "pages": medians,
+        "publish_visible_s": round(visible, 3),
+        "publish_visible_nginx_s": round(visible_nginx, 3), "pages": medians,
         "requests": requests, "socket_errors": socket_errors,
         "first_request_after_publish_ms": after_publish,
         "command": " ".join([".venv/bin/python", "bench/run.py", *sys.argv[1:]]),
+        # Other work on the machine skews every figure; say how much there was.
+        "load_average": [round(x, 2) for x in os.getloadavg()],
     }  # fmt: skip
     (WORK / f"result-{args.db}-{size}.json").write_text(json.dumps(record, indent=1))
     (BENCH / "results").mkdir(exist_ok=True)
@@ -421,6 +472,34 @@ def machine() -> str:
     ])  # fmt: skip
 
 
+def goals(r: dict) -> list[str]:
+    """Issue 17's goals, each met or not, from one run's medians."""
+    pages = r["pages"]
+    if not any(name.startswith("nginx ") for name in pages):
+        return []
+    checks = []
+    for name in sorted(CEILING_TARGETS):
+        m, c = pages[f"nginx {name}"], pages[f"ceiling:nginx {name}"]
+        checks.append((f"{name} through nginx ≥ 0.5× nginx-static req/s, p99 ≤ 2×",
+                       f"{m['rps'] / c['rps']:.2f}×, p99 {m['p99'] / c['p99']:.2f}×",
+                       m["rps"] >= 0.5 * c["rps"] and m["p99"] <= 2 * c["p99"]))  # fmt: skip
+        m, c = pages[name], pages[f"ceiling:{name}"]
+        checks.append((f"{name}, app alone ≥ 0.8× whitenoise ceiling req/s",
+                       f"{m['rps'] / c['rps']:.2f}×", m["rps"] >= 0.8 * c["rps"]))  # fmt: skip
+    for guide in MISS_GUIDES:
+        miss, naive = pages[f"page-cache miss, {guide}"], pages[f"naive Django, {guide}"]
+        checks.append((f"cache-miss article ({guide}) ≥ 2× naive Django",
+                       f"{miss['rps'] / naive['rps']:.2f}×",
+                       miss["rps"] >= 2 * naive["rps"]))  # fmt: skip
+    rss = max(r["worker_rss_mib"], default=0)
+    checks.append(("worker RSS ≤ 60 MiB", f"{rss} MiB", rss <= 60))
+    visible = r.get("publish_visible_nginx_s", float("inf"))
+    checks.append(("publish visible through nginx within 1 s", f"{visible} s", visible <= 1))
+    return ["", "Goals of issue 17:", "", "| goal | measured | met |", "|---|---:|---|",
+            *(f"| {goal} | {value} | {'yes' if met else '**no**'} |"
+              for goal, value, met in checks), ""]  # fmt: skip
+
+
 def write_report() -> None:
     records = [json.loads(p.read_text()) for p in sorted((BENCH / "results").glob("*.json"))]
     lines = [
@@ -429,7 +508,9 @@ def write_report() -> None:
         "gunicorn with production settings (sync workers, DEBUG off, JSON access log), the",
         "default cache on disk, wrk -t1 on loopback; each figure is the median of the rounds,",
         "target and ceiling interleaved. The *ceiling* is the same HTML saved as a static file",
-        "and served by whitenoise under the same gunicorn settings.", "",
+        "and served by whitenoise under the same gunicorn settings. Rows named `nginx …` go",
+        "through deploy/nginx/healthsite.conf (TLS, micro-cache) in front of the same gunicorn;",
+        "their ceiling is the same HTML served from disk by the same nginx over the same TLS.", "",
         "## Machine", "", machine(), "",
     ]  # fmt: skip
     for r in records:
@@ -437,7 +518,10 @@ def write_report() -> None:
         lines += [
             f"## {r['db']}, {r['size']:,} generated guides ({r['date']})", "",
             f"Command: `{r['command']}`; {r['rounds']} rounds of {r['duration']} s, "
-            f"{r['connections']} connections, {r['workers']} workers.", "",
+            f"{r['connections']} connections, {r['workers']} workers."
+            + (f" Load average at the end: {', '.join(map(str, r['load_average']))}"
+               f" (1, 5, 15 min) on {os.cpu_count()} cores." if "load_average" in r else ""),
+            "",
             "| page | req/s | p50 ms | p95 ms | p99 ms | ceiling req/s | ceiling p99 ms "
             "| req/s ratio | p99 ratio |",
             "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
@@ -469,12 +553,15 @@ def write_report() -> None:
             f"- Cold start to the first 200: {r['cold_start_s']} s, the median of "
             f"{', '.join(map(str, r.get('cold_starts_s', [])))} s",
             f"- A publish through the workflow, in another process, was served by every one of"
-            f" 20 consecutive requests {r['publish_visible_s']} s after its commit",
+            f" 20 consecutive requests {r['publish_visible_s']} s after its commit"
+            + (f"; through nginx's micro-cache, {r['publish_visible_nginx_s']} s"
+               if "publish_visible_nginx_s" in r else ""),
             f"- Database build: {r['build_seconds']} s (0 when reused)",
         ]  # fmt: skip
         if "first_request_after_publish_ms" in r:
             firsts = ", ".join(f"{k} {v:g}" for k, v in r["first_request_after_publish_ms"].items())
             lines.append(f"- First request of each page just after that publish, in ms: {firsts}")
+        lines += goals(r)
         if "socket_errors" in r:
             errors = ", ".join(f"{n} {kind}" for kind, n in r["socket_errors"].items() if n)
             lines.append(f"- wrk socket errors: {errors or 'none'} in {r['requests']:,} requests"

@@ -344,6 +344,10 @@ for _address in TRUSTED_PROXY_ADDRESSES:
             f"not {_address!r}."
         ) from None
 AXES_CLIENT_IP_CALLABLE = "healthsite.client_ip.client_ip_address"
+# deploy/nginx/healthsite.conf in front: public responses tell its
+# micro-cache to drop them at the end of the current second
+# (healthsite/proxy.py), so a publish is visible within a second.
+NGINX_MICROCACHE = env_bool("DJANGO_NGINX_MICROCACHE")
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

@@ -8,6 +8,15 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "healthsite.settings")
 
 application = get_wsgi_application()
 
+from django.conf import settings  # noqa: E402 (after Django's setup)
+
+if settings.NGINX_MICROCACHE:
+    from healthsite.proxy import MicroCacheExpiry
+
+    # Outermost, so every response gets the current second, whichever
+    # tier made it (deploy/nginx/healthsite.conf).
+    application = MicroCacheExpiry(application)
+
 
 def _warm_up() -> None:
     """Import every view, compile the public templates and build the URL
