@@ -203,7 +203,6 @@ ACTIONS = {
 }
 
 
-@admin.register(Article)
 class ReadOnlyHistoryMixin:
     """django-simple-history's pages, to read only. Its history form saves a
     past row (live columns and all) past the workflow, and hiding the revert
@@ -241,6 +240,7 @@ class ReadOnlyHistoryMixin:
         return reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[pk])
 
 
+@admin.register(Article)
 class ArticleAdmin(ReadOnlyHistoryMixin, SimpleHistoryAdmin, MarkdownxModelAdmin):
     form = ArticleForm
     change_form_template = "admin/articles/article/change_form.html"
