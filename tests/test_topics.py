@@ -53,7 +53,8 @@ def test_topic_page_lists_only_its_published_guides(client):
     response = client.get("/topics/anxiety/")
     html = response.content.decode()
     assert response.status_code == 200
-    assert "<h1>Anxiety</h1>" in html and "About anxiety." in html
+    assert "<h1>Anxiety</h1>" in html
+    assert "About anxiety." in html
     assert "In the topic" in html
     assert "Draft in the topic" not in html
     assert "Elsewhere" not in html

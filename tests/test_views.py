@@ -170,7 +170,8 @@ def test_public_page_shows_the_live_copy_not_the_unapproved_working_copy(client)
     article = make_article(title="Approved title", body="## A\n\nApproved text.")
     edit(article, make_editor(), title="Unapproved title", body="## A\n\nUnapproved text.")
     html = _page(client, article)
-    assert "Approved title" in html and "Approved text." in html
+    assert "Approved title" in html
+    assert "Approved text." in html
     assert "Unapproved" not in html
 
 
@@ -178,7 +179,8 @@ def test_home_links_to_topics_and_has_a_search_box(client):
     """Readers can browse by topic or search from every page."""
     html = client.get("/").content.decode()
     assert 'href="/topics/"' in html
-    assert 'action="/search/"' in html and 'name="q"' in html
+    assert 'action="/search/"' in html
+    assert 'name="q"' in html
 
 
 def test_the_list_is_paginated_at_fifty_guides(client):
@@ -200,7 +202,8 @@ def test_404_page_is_in_the_site_layout_with_a_search_box(client):
     html = response.content.decode()
     assert response.status_code == 404
     assert "Page not found" in html
-    assert 'id="not-found-q"' in html and 'class="site-header"' in html
+    assert 'id="not-found-q"' in html
+    assert 'class="site-header"' in html
 
 
 def test_500_page_renders_without_touching_the_database(rf, django_assert_num_queries):
