@@ -37,6 +37,20 @@ def visible_text(html: str) -> str:
     return re.sub(r" ([.,:;?!])", r"\1", text)
 
 
+_ARTICLE_LIST = re.compile(r'<ul class="article-list">(.*?)</ul>', re.S)
+_ITEM_LINK = re.compile(r'<li>\s*<h2><a href="([^"]+)">')
+
+
+def listed_article_urls(html: str) -> list[str]:
+    """The guide URLs of a page's article list, in order (one per ``<li>``).
+
+    Drafts have an empty ``live_title``, so "title not in the page" passes even
+    when a draft is listed; the list's links show what was really listed."""
+    lists = _ARTICLE_LIST.findall(html)
+    assert len(lists) == 1, "expected exactly one article list on the page"
+    return _ITEM_LINK.findall(lists[0])
+
+
 @pytest.fixture(autouse=True)
 def _empty_cache():
     """Each test starts with an empty cache: the page cache must never carry

@@ -3,6 +3,7 @@ from __future__ import annotations
 import pytest
 
 from articles.models import Article, Topic
+from tests.conftest import listed_article_urls
 from tests.factories import make_article
 
 pytestmark = pytest.mark.django_db
@@ -47,8 +48,10 @@ def test_topic_page_lists_only_its_published_guides(client):
     """Drafts and guides in other topics are not listed."""
     topic = Topic.objects.create(name="Anxiety", slug="anxiety", description="About anxiety.")
     other = Topic.objects.create(name="Sleep", slug="sleep")
-    make_article(title="In the topic").topics.add(topic)
-    make_article(title="Draft in the topic", live=False).topics.add(topic)
+    listed = make_article(title="In the topic")
+    listed.topics.add(topic)
+    draft = make_article(title="Draft in the topic", live=False)
+    draft.topics.add(topic)
     make_article(title="Elsewhere").topics.add(other)
     response = client.get("/topics/anxiety/")
     html = response.content.decode()
@@ -58,6 +61,9 @@ def test_topic_page_lists_only_its_published_guides(client):
     assert "In the topic" in html
     assert "Draft in the topic" not in html
     assert "Elsewhere" not in html
+    # A draft has no live title: only its link shows whether it was listed.
+    assert draft.get_absolute_url() not in html
+    assert listed_article_urls(html) == [listed.get_absolute_url()]
 
 
 def test_an_unknown_topic_is_a_404(client, db):

@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from articles.cache import invalidate_public_pages
 from articles.models import Article, Reference, Topic
 from articles.views import server_error
-from tests.conftest import visible_text
+from tests.conftest import listed_article_urls, visible_text
 from tests.factories import edit, make_article, make_editor, make_staff
 
 pytestmark = pytest.mark.django_db
@@ -24,8 +24,14 @@ def test_home_lists_published_guides_with_title_summary_and_link(client, guides)
 
 
 def test_home_does_not_list_drafts(client):
-    make_article(title="Secret draft", live=False)
-    assert "Secret draft" not in client.get("/").content.decode()
+    """Only published guides are listed: the draft's link is absent, not just
+    its title (a draft has no live title to show)."""
+    published = make_article(title="Published guide")
+    draft = make_article(title="Secret draft", live=False)
+    html = client.get("/").content.decode()
+    assert "Secret draft" not in html
+    assert draft.get_absolute_url() not in html
+    assert listed_article_urls(html) == [published.get_absolute_url()]
 
 
 def test_detail_shows_title_summary_and_rendered_body(client):
