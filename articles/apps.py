@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.apps import apps as global_apps
 from django.apps.registry import Apps
 from django.db import DEFAULT_DB_ALIAS
 from django.utils.translation import gettext_lazy as _
@@ -35,13 +36,14 @@ def _ensure_search_index(using: str, **kwargs: object) -> None:
         ensure_sqlite_index(connection)
 
 
-def _sync_roles(using: str, apps: Apps, **kwargs: object) -> None:
+def _sync_roles(using: str, apps: Apps = global_apps, **kwargs: object) -> None:
     """Bring the editorial groups in line with ``articles.roles.ROLES`` after
     every ``migrate`` (and test flush), so a change of roles needs no
     migration, and frozen historical migrations never read the live table.
 
-    ``apps`` is the migration state that ``migrate`` reached; a database
-    migrated only part of the way gets the permissions that exist in it."""
+    ``apps`` is the migration state that ``migrate`` reached (``flush`` sends
+    none: the installed apps); a database migrated only part of the way gets
+    the permissions that exist in it."""
     from articles.roles import ensure_roles
 
     if using != DEFAULT_DB_ALIAS:
