@@ -1,10 +1,41 @@
 from __future__ import annotations
 
 import re
+import subprocess
 from html import unescape
+from pathlib import Path
 
 import pytest
 from django.core.management import call_command
+
+BROWSER_TESTS = Path(__file__).parent / "browser"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every test under tests/browser/ is a browser test (``make check`` leaves
+    them out); marking by folder means a new browser test cannot be missed."""
+    for item in items:
+        if item.path.is_relative_to(BROWSER_TESTS):
+            item.add_marker(pytest.mark.browser)
+
+
+@pytest.fixture(autouse=True)
+def _processes_need_the_slow_marker(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A test that starts a process (a server, a fresh interpreter, Java) must
+    be marked ``slow`` (or ``browser``), so ``make check`` stays fast and
+    in-process. Any other test that starts one fails here, naming the marker."""
+    if request.node.get_closest_marker("slow") or request.node.get_closest_marker("browser"):
+        return
+
+    def refuse(self: subprocess.Popen, args: object, *rest: object, **kwargs: object) -> None:
+        pytest.fail(
+            f"{request.node.nodeid} starts a process ({args!r}): mark it @pytest.mark.slow",
+            pytrace=False,
+        )
+
+    monkeypatch.setattr(subprocess.Popen, "__init__", refuse)
 
 
 @pytest.fixture(autouse=True)

@@ -86,6 +86,7 @@ def test_review_status_emails_the_clinical_reviewers_when_asked():
     assert "cl@example.org" in mail.outbox[0].to
 
 
+@pytest.mark.slow
 def test_review_status_exit_codes_as_a_process(tmp_path):
     """Cron sees the real exit status: 1 when something is overdue."""
     import os
