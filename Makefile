@@ -69,7 +69,7 @@ test: setup system-packages lint
 	$(MAKE) coverage-floors
 
 check: setup
-	$(BIN)/python -m pytest -q -m "not browser and not slow" -p no:cacheprovider
+	$(BIN)/python -m pytest -q -n auto -m "not browser and not slow" -p no:cacheprovider
 
 # Branch coverage floors (percent) for the modules whose every branch is a rule:
 # the review workflow, the Markdown sanitiser and the page cache. Raise a floor
