@@ -75,8 +75,8 @@ check: setup
 # the review workflow, the Markdown sanitiser and the page cache. Raise a floor
 # when coverage rises; never lower one to let a change through.
 coverage-floors:
-	$(BIN)/coverage report --include=articles/workflow.py --fail-under=WORKFLOW_FLOOR
-	$(BIN)/coverage report --include=articles/rendering.py --fail-under=RENDERING_FLOOR
+	$(BIN)/coverage report --include=articles/workflow.py --fail-under=85
+	$(BIN)/coverage report --include=articles/rendering.py --fail-under=92
 	# TODO(lead): page-cache floor after merging h3-pagecache, e.g.
 	# $(BIN)/coverage report --include='pagecache/*' --fail-under=NN
 
