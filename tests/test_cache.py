@@ -318,7 +318,8 @@ def test_a_reviewers_new_name_reaches_pages_only_with_their_next_review(
         profile.display_name = "Dr Renamed"
         workflow.save_reviewer_profile(profile=profile, user=clinician)
     html = client.get(article.get_absolute_url()).content.decode()
-    assert "Dr Cl" in html and "Dr Renamed" not in html
+    assert "Dr Cl" in html
+    assert "Dr Renamed" not in html
     with django_capture_on_commit_callbacks(execute=True):
         publish(article, body="A corrected text.", reviewer=clinician)
     assert "Dr Renamed" in client.get(article.get_absolute_url()).content.decode()

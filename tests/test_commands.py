@@ -26,7 +26,8 @@ def test_create_account_makes_a_clinician_with_a_public_profile(monkeypatch):
         "--registration-number", "1234567", stdout=StringIO(),
     )  # fmt: skip
     user = User.objects.get(username="drlee")
-    assert user.is_staff and not user.is_superuser
+    assert user.is_staff
+    assert not user.is_superuser
     assert user.check_password("a-long-enough-passphrase")
     assert list(user.groups.values_list("name", flat=True)) == ["Clinical reviewers"]
     assert ReviewerProfile.objects.get(user=user).public_name == "Dr Ana Lee, MBChB, MRCGP"
@@ -87,6 +88,7 @@ def test_review_status_emails_the_clinical_reviewers_when_asked():
     assert "cl@example.org" in mail.outbox[0].to
 
 
+@pytest.mark.slow
 def test_review_status_exit_codes_as_a_process(tmp_path):
     """Cron sees the real exit status: 1 when something is overdue."""
     import os

@@ -265,7 +265,8 @@ def test_importing_three_good_files_and_one_broken_one(client, tmp_path, guides)
 
     assert code == 1
     assert "3 created, 0 updated, 0 unchanged, 1 failed" in out
-    assert "broken.md" in err and "not valid YAML" in err
+    assert "broken.md" in err
+    assert "not valid YAML" in err
     drafts = Article.objects.filter(slug__startswith="good-")
     assert drafts.count() == 3
     assert set(drafts.values_list("status", flat=True)) == {Article.Status.DRAFT}
@@ -307,7 +308,8 @@ def test_an_article_in_review_is_not_changed_by_an_import(tmp_path):
     _write(tmp_path, "r.md", slug="in-review", body="Change during review.\n")
     _, err, code = _import(tmp_path)
     assert code == 1
-    assert "r.md" in err and "in clinical review" in err
+    assert "r.md" in err
+    assert "in clinical review" in err
     assert Article.objects.get(pk=article.pk).body != "Change during review.\n"
 
 
@@ -325,7 +327,8 @@ def test_two_files_with_one_slug_are_reported(tmp_path):
     _write(tmp_path, "a.md", slug="same")
     _write(tmp_path, "b.md", slug="same")
     out, err, _ = _import(tmp_path)
-    assert "1 created" in out and "1 failed" in out
+    assert "1 created" in out
+    assert "1 failed" in out
     assert "b.md: slug 'same' is also used by" in err
 
 
@@ -587,7 +590,8 @@ def test_one_bad_file_of_each_kind_is_reported_and_the_rest_imported(tmp_path):
     assert code == 1
     assert f"2 created, 0 updated, 0 unchanged, {len(BAD_FILES)} failed" in out
     for name, (_text, reason) in BAD_FILES.items():
-        assert f"{name}: " in err and reason in err, name
+        assert f"{name}: " in err, name
+        assert reason in err, name
     assert "Traceback" not in err
     assert set(Article.objects.values_list("slug", flat=True)) == {"good-1", "good-2"}
 

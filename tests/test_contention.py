@@ -149,7 +149,7 @@ def _write_guides(folder: Path, count: int, *, edition: int = 0) -> None:
         )
 
 
-def test_readers_and_an_editor_get_no_500_during_a_long_import(site):
+def test_readers_and_an_editor_get_no_500_during_a_long_import(site):  # noqa: C901 (readers, an editor and an import in one timeline)
     """While import_articles runs (2,000 new files of about 1,000 words, then
     re-imports in which 200 of them changed, until the readers have had 20
     rounds), readers fetch every public page type from both servers round

@@ -18,6 +18,9 @@ from pathlib import Path
 
 import pytest
 
+# Slow: starts servers and fresh interpreters with production settings.
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parent.parent
 
 PRODUCTION_ENV = {

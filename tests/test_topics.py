@@ -3,6 +3,7 @@ from __future__ import annotations
 import pytest
 
 from articles.models import Article, Topic
+from tests.conftest import listed_article_urls
 from tests.factories import make_article, make_topic, publish
 
 pytestmark = pytest.mark.django_db
@@ -47,16 +48,21 @@ def test_topic_page_lists_only_its_published_guides(client):
     """Drafts and guides in other topics are not listed."""
     topic = make_topic(name="Anxiety", slug="anxiety", description="About anxiety.")
     other = make_topic(name="Sleep", slug="sleep")
-    publish(make_article(title="In the topic"), topics=[topic])
-    make_article(title="Draft in the topic", live=False).topics.add(topic)
+    listed = publish(make_article(title="In the topic"), topics=[topic])
+    draft = make_article(title="Draft in the topic", live=False)
+    draft.topics.add(topic)
     publish(make_article(title="Elsewhere"), topics=[other])
     response = client.get("/topics/anxiety/")
     html = response.content.decode()
     assert response.status_code == 200
-    assert "<h1>Anxiety</h1>" in html and "About anxiety." in html
+    assert "<h1>Anxiety</h1>" in html
+    assert "About anxiety." in html
     assert "In the topic" in html
     assert "Draft in the topic" not in html
     assert "Elsewhere" not in html
+    # A draft has no live title: only its link shows whether it was listed.
+    assert draft.get_absolute_url() not in html
+    assert listed_article_urls(html) == [listed.get_absolute_url()]
 
 
 def test_an_unknown_topic_is_a_404(client, db):

@@ -8,7 +8,7 @@ from django.test.utils import CaptureQueriesContext
 
 from articles.models import Article
 from articles.views import server_error
-from tests.conftest import visible_text
+from tests.conftest import listed_article_urls, visible_text
 from tests.factories import (
     edit,
     make_article,
@@ -31,8 +31,14 @@ def test_home_lists_published_guides_with_title_summary_and_link(client, guides)
 
 
 def test_home_does_not_list_drafts(client):
-    make_article(title="Secret draft", live=False)
-    assert "Secret draft" not in client.get("/").content.decode()
+    """Only published guides are listed: the draft's link is absent, not just
+    its title (a draft has no live title to show)."""
+    published = make_article(title="Published guide")
+    draft = make_article(title="Secret draft", live=False)
+    html = client.get("/").content.decode()
+    assert "Secret draft" not in html
+    assert draft.get_absolute_url() not in html
+    assert listed_article_urls(html) == [published.get_absolute_url()]
 
 
 def test_detail_shows_title_summary_and_rendered_body(client):
@@ -173,7 +179,8 @@ def test_public_page_shows_the_live_copy_not_the_unapproved_working_copy(client)
     article = make_article(title="Approved title", body="## A\n\nApproved text.")
     edit(article, make_editor(), title="Unapproved title", body="## A\n\nUnapproved text.")
     html = _page(client, article)
-    assert "Approved title" in html and "Approved text." in html
+    assert "Approved title" in html
+    assert "Approved text." in html
     assert "Unapproved" not in html
 
 
@@ -181,7 +188,8 @@ def test_home_links_to_topics_and_has_a_search_box(client):
     """Readers can browse by topic or search from every page."""
     html = client.get("/").content.decode()
     assert 'href="/topics/"' in html
-    assert 'action="/search/"' in html and 'name="q"' in html
+    assert 'action="/search/"' in html
+    assert 'name="q"' in html
 
 
 def test_the_list_is_paginated_at_fifty_guides(client):
@@ -203,7 +211,8 @@ def test_404_page_is_in_the_site_layout_with_a_search_box(client):
     html = response.content.decode()
     assert response.status_code == 404
     assert "Page not found" in html
-    assert 'id="not-found-q"' in html and 'class="site-header"' in html
+    assert 'id="not-found-q"' in html
+    assert 'class="site-header"' in html
 
 
 def test_500_page_renders_without_touching_the_database(rf, django_assert_num_queries):

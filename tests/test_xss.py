@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import re
 from html.parser import HTMLParser
+from pathlib import Path
 
 import pytest
 from django.conf import settings
 
-from articles.rendering import ALLOWED_TAGS
+from articles.rendering import ALLOWED_CLASSES, ALLOWED_TAGS
 from tests.factories import make_article, make_staff
 from tests.xss_vectors import VECTORS
 
@@ -23,6 +24,16 @@ FORBIDDEN_TAGS = {
 }  # fmt: skip
 URL_ATTRIBUTES = {"href", "src", "srcset", "action", "formaction", "background", "poster", "data"}
 DANGEROUS_SCHEMES = ("javascript:", "vbscript:", "data:", "livescript:")
+# The only classes an article body may carry: the safety callouts. Written out
+# here, not imported from articles.rendering, so that widening the sanitiser's
+# allow-list (say with "skip-link", which would let a body restyle the site's
+# chrome) fails these tests until a reviewer widens this list on purpose.
+BODY_CLASSES = {
+    "div": {"admonition", "warning", "danger", "important", "note", "tip"},
+    "p": {"admonition-title"},
+}
+TEMPLATES = Path(settings.BASE_DIR) / "templates"
+_CLASS_ATTRIBUTE = re.compile(r'class="([^"{]*)"')
 _INVISIBLE = re.compile(r"[\x00-\x20\x7f-\x9f]+")
 
 
@@ -71,6 +82,9 @@ def assert_harmless(html: str, *, only_article_body: bool = False) -> None:
         for name, value in attrs:
             assert not name.startswith("on"), (tag, name)
             assert name not in {"style", "srcdoc", "formaction", "xlink:href"}, (tag, name)
+            if name == "class":
+                extra = set((value or "").split()) - BODY_CLASSES.get(tag, set())
+                assert not extra, (tag, "class", sorted(extra))
             if name in URL_ATTRIBUTES and value is not None:
                 normalised = _INVISIBLE.sub("", value).lower()
                 assert not normalised.startswith(DANGEROUS_SCHEMES), (tag, name, value)
@@ -118,6 +132,32 @@ def test_the_checker_itself_catches_what_it_should():
         "<iframe></iframe>",
         '<meta http-equiv="refresh">',
         '<p style="x">x</p>',
+        '<div class="skip-link">x</div>',
+        '<div class="admonition site-header">x</div>',
+        '<p class="warning">x</p>',
     ]:
         with pytest.raises(AssertionError):
             assert_harmless(bad)
+
+
+def test_the_checker_accepts_the_callout_classes():
+    """The class check is not simply "no class at all"."""
+    assert_harmless(
+        '<div class="admonition warning" role="note">'
+        '<p class="admonition-title">Warning</p><p>x</p></div>'
+    )
+
+
+def test_no_class_the_sanitiser_allows_is_used_by_the_site_templates():
+    """Every class the site's own templates use (skip link, header, visually
+    hidden text...) styles chrome; a body allowed to carry one could hide or
+    impersonate it. Enumerates the templates, so a new chrome class is covered."""
+    chrome = {
+        name
+        for template in TEMPLATES.rglob("*.html")
+        for value in _CLASS_ATTRIBUTE.findall(template.read_text())
+        for name in value.split()
+    }
+    assert "skip-link" in chrome  # the enumeration finds the templates
+    allowed = {name for names in ALLOWED_CLASSES.values() for name in names}
+    assert allowed & chrome == set()

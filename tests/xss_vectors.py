@@ -116,6 +116,13 @@ VECTORS: dict[str, str] = {
     "style attribute url": '<p style="background:url(javascript:alert(1))">x</p>',
     "table background": '<table background="javascript:alert(1)"><tr><td>x</td></tr></table>',
     "class hijack": '<div class="skip-link admonition">x</div>',
+    # Site chrome classes: a body that borrows them restyles or hides the page
+    # around it (tests/test_xss.py allows only the callout classes).
+    "class hijack on a paragraph": '<p class="visually-hidden">x</p>',
+    "class hijack on a heading": '<h2 class="site-header">x</h2>',
+    "class hijack on a link": '<a class="skip-link" href="#main">x</a>',
+    "class hijack on a callout title": '<div class="admonition note"><p class="lede">x</p></div>',
+    "class hijack via admonition type": '!!! skip-link "Skip"\n    text',
 }
 
 assert len(VECTORS) >= 60, len(VECTORS)

@@ -8,9 +8,43 @@ from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVector
 from django.db import migrations
 
-from articles.search import FTS_TABLE, ensure_sqlite_index
-
 GIN_NAME = "article_search_gin"
+
+# Frozen copy of the SQLite index as articles/search.py defined it when this
+# migration was written; articles.apps re-creates the live triggers after
+# every migrate (SQLite drops them when a migration rebuilds the table).
+FTS_TABLE = "article_search"
+SQLITE_SCHEMA = [
+    """CREATE VIRTUAL TABLE IF NOT EXISTS article_search USING fts5(
+        title, summary, body, tokenize = 'porter unicode61 remove_diacritics 2')""",
+    """CREATE TRIGGER IF NOT EXISTS article_search_insert
+        AFTER INSERT ON articles_article WHEN NEW.live_version IS NOT NULL BEGIN
+            INSERT INTO article_search(rowid, title, summary, body)
+            VALUES (NEW.id, NEW.live_title, NEW.live_summary, NEW.live_text);
+        END""",
+    """CREATE TRIGGER IF NOT EXISTS article_search_update
+        AFTER UPDATE ON articles_article BEGIN
+            DELETE FROM article_search WHERE rowid = OLD.id;
+            INSERT INTO article_search(rowid, title, summary, body)
+            SELECT NEW.id, NEW.live_title, NEW.live_summary, NEW.live_text
+            WHERE NEW.live_version IS NOT NULL;
+        END""",
+    """CREATE TRIGGER IF NOT EXISTS article_search_delete
+        AFTER DELETE ON articles_article BEGIN
+            DELETE FROM article_search WHERE rowid = OLD.id;
+        END""",
+]
+SQLITE_REBUILD = [
+    "DELETE FROM article_search",
+    """INSERT INTO article_search(rowid, title, summary, body)
+        SELECT id, live_title, live_summary, live_text FROM articles_article
+        WHERE live_version IS NOT NULL""",
+]
+
+
+def create_sqlite_index(schema_editor):
+    for statement in SQLITE_SCHEMA + SQLITE_REBUILD:
+        schema_editor.execute(statement)
 
 
 def search_vector() -> SearchVector:
@@ -26,7 +60,7 @@ def search_vector() -> SearchVector:
 def forwards(apps, schema_editor):
     vendor = schema_editor.connection.vendor
     if vendor == "sqlite":
-        ensure_sqlite_index(schema_editor.connection, rebuild=True)
+        create_sqlite_index(schema_editor)
     elif vendor == "postgresql":
         Article = apps.get_model("articles", "Article")
         schema_editor.add_index(Article, GinIndex(search_vector(), name=GIN_NAME))

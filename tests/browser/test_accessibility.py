@@ -39,7 +39,8 @@ def test_public_page_has_one_h1_and_no_skipped_heading_levels(live_server, conte
     levels = page.eval_on_selector_all(
         "h1, h2, h3, h4, h5, h6", "els => els.map(e => +e.tagName[1])"
     )
-    assert levels.count(1) == 1 and levels[0] == 1
+    assert levels.count(1) == 1
+    assert levels[0] == 1
     for before, after in itertools.pairwise(levels):
         assert after <= before + 1, levels
 
