@@ -28,7 +28,7 @@ from articles.admin_content import ReferenceInline
 from articles.diffing import diff_versions
 from articles.models import Article, Review, ReviewerProfile, ReviewQueue, Revision
 from articles.readability import LONG_SENTENCE_WORDS, assess
-from articles.rendering import render
+from articles.rendering import problems, render
 
 
 class ArticleForm(forms.ModelForm):
@@ -47,6 +47,20 @@ class ArticleForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         if self.instance.pk:
             self.fields["expected_version"].initial = self.instance.lock_version
+
+    def clean_body(self) -> str:
+        """Refuse a body that cannot be published as written (issue 12 and 18):
+        nesting or size past the render bounds, a malformed callout, an image
+        without alt text. Each message names the place and shows the fix."""
+        body = self.cleaned_data.get("body", "")
+        if self.instance.pk and body == self.instance.body:
+            return body
+        found = problems(body)
+        if found:
+            raise forms.ValidationError(
+                [forms.ValidationError(p.message, code=p.code) for p in found]
+            )
+        return body
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()

@@ -22,7 +22,7 @@ from django.core.serializers.base import DeserializationError
 from django.db import IntegrityError, transaction
 from simple_history.models import HistoricalChanges
 
-from articles import workflow
+from articles import rendering, workflow
 from articles.models import Article, Revision
 
 FRONT_MATTER_KEYS = ("title", "slug", "summary")
@@ -129,6 +129,11 @@ def _validate(document: Document, source: str) -> Article:
             f"{name}: {' '.join(messages)}" for name, messages in error.message_dict.items()
         )
         raise ContentError(f"{source}: {problems}") from None
+    # The body rules the admin form applies (render bounds, callouts, alt
+    # text), so one bad file is reported and the rest imported.
+    found = rendering.problems(article.body)
+    if found:
+        raise ContentError(f"{source}: body: {' '.join(p.message for p in found)}")
     return article
 
 

@@ -31,6 +31,7 @@ Three rules shape the output:
 from __future__ import annotations
 
 import bisect
+import functools
 import html as html_lib
 import re
 import secrets
@@ -658,9 +659,18 @@ def render(text: str) -> Rendered:
 
 def problems(text: str) -> list[Problem]:
     """Everything that stops ``text`` being saved as a guide body, in the
-    order found: nesting past the bounds, malformed callouts, images without
-    alt text. An empty list means it may be saved."""
-    text = text or ""
+    order found: size and nesting past the bounds, malformed callouts, images
+    without alt text. An empty list means it may be saved. Never raises."""
+    return list(_problems(text or ""))
+
+
+@functools.lru_cache(maxsize=16)
+def _problems(text: str) -> tuple[Problem, ...]:
+    # Cached: a save checks the same text in the form and in the workflow.
+    return tuple(_find_problems(text))
+
+
+def _find_problems(text: str) -> list[Problem]:
     found = _markup_problems(text)
     if found:
         return found

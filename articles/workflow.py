@@ -24,6 +24,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
+from articles import rendering
 from articles.models import (
     CLINICAL_REVIEWERS_GROUP,
     Article,
@@ -109,14 +110,39 @@ def _save(article: Article, user: User | None) -> None:
 # Editing -----------------------------------------------------------------------
 
 
-@transaction.atomic
+def check_body(article: Article) -> None:
+    """Refuse a new or changed body that cannot be rendered within bounds or
+    that has a malformed callout or an image without alt text
+    (:func:`articles.rendering.problems`). An unchanged body is not checked
+    again, so a guide saved before a rule existed can still be re-filed."""
+    if article.pk is not None:
+        stored = Article.objects.filter(pk=article.pk).values_list("body", flat=True).first()
+        if stored == article.body:
+            return
+    found = rendering.problems(article.body)
+    if found:
+        raise WorkflowError(
+            _("“%(title)s” was not saved: %(problems)s")
+            % {"title": article.title, "problems": " ".join(p.message for p in found)}
+        )
+
+
 def save_working_copy(*, article: Article, user: User, expected_version: int | None) -> Article:
     """Save an editor's changes to the working copy (the instance holds them).
 
     A change of text adds a new immutable version. The live copy never
     changes here. ``expected_version`` is the ``lock_version`` the editor's
     form was built from; if someone saved in between, nothing is written.
+    Raises :class:`WorkflowError` for a body :func:`check_body` refuses.
     """
+    # Rendering is the slow part of a save: done before the transaction (and
+    # SQLite's write lock) starts.
+    check_body(article)
+    return _save_working_copy(article=article, user=user, expected_version=expected_version)
+
+
+@transaction.atomic
+def _save_working_copy(*, article: Article, user: User, expected_version: int | None) -> Article:
     creating = article.pk is None
     _require(user, "articles.add_article" if creating else "articles.change_article",
              _("edit articles"))  # fmt: skip
@@ -177,6 +203,7 @@ def create_drafts(*, articles: list[Article], user: User) -> list[Article]:
     written in bulk so thousands of articles take a few queries per batch."""
     _require(user, "articles.add_article", _("add articles"))
     for article in articles:
+        check_body(article)
         article.status = Status.DRAFT
         article.created_by = article.updated_by = user
     created = bulk_create_with_history(articles, Article, default_user=user)
