@@ -130,6 +130,7 @@ ACTIONS = {
     "request_changes": _("Request changes"),
     "archive": _("Archive (remove from the public site)"),
     "restore": _("Restore as a draft"),
+    "confirm_rendering": _("Confirm the page still says what was approved"),
 }
 
 
@@ -156,7 +157,10 @@ class ArticleAdmin(SimpleHistoryAdmin, MarkdownxModelAdmin):
     history_list_display = ["status"]
 
     class Media:
-        css = {"all": ["css/admin-review.css"]}
+        # The body's public stylesheet, so both previews look like the page;
+        # editor.js shows a refused upload's reason instead of inserting text.
+        css = {"all": ["css/admin-review.css", "css/article-body.css"]}
+        js = ["js/editor.js"]
 
     # Columns ---------------------------------------------------------------
 
@@ -374,6 +378,8 @@ def _run_step(step: str, article: Article, request: HttpRequest, **extra: Any) -
         return workflow.archive(article=article, user=user)
     if step == "restore":
         return workflow.restore(article=article, user=user)
+    if step == "confirm_rendering":
+        return workflow.confirm_rendering(article=article, reviewer=user)
     raise workflow.WorkflowError(_("Unknown workflow step."))
 
 
@@ -416,6 +422,8 @@ def available_steps(request: HttpRequest, article: Article) -> list[str]:
         steps.append("archive")
     if status == Article.Status.ARCHIVED and user.has_perm("articles.archive_article"):
         steps.append("restore")
+    if article.render_change_note and workflow.is_clinician(user):
+        steps.append("confirm_rendering")
     return steps
 
 
@@ -449,7 +457,7 @@ def review_context(request: HttpRequest, article: Article) -> dict[str, Any]:
 class ReviewQueueAdmin(admin.ModelAdmin):
     """ "My review queue": what a clinician may approve, oldest first."""
 
-    list_display = ["title", "submitted_at", "updated_by", "open_link"]
+    list_display = ["title", "submitted_at", "updated_by", "render_change_note", "open_link"]
     list_select_related = ["updated_by"]
     list_display_links = None
 

@@ -72,17 +72,17 @@ class ArticleQuerySet(models.QuerySet):
 
     def review_queue_for(self, user: settings.AUTH_USER_MODEL) -> ArticleQuerySet:
         """Articles waiting for review whose pending changes ``user`` did not
-        write, oldest submission first."""
+        write, oldest submission first, then live guides whose rendering
+        changed with the renderer (``render_change_note``)."""
         authored = Revision.objects.filter(
             article=models.OuterRef("pk"),
             created_by=user,
             number__gt=models.OuterRef("approved_revision_number"),
         )
-        return (
-            self.filter(status=Article.Status.IN_REVIEW)
-            .filter(~models.Exists(authored))
-            .order_by("submitted_at", "pk")
-        )
+        return self.filter(
+            models.Q(~models.Exists(authored), status=Article.Status.IN_REVIEW)
+            | models.Q(render_change_note__gt="")
+        ).order_by(models.F("submitted_at").asc(nulls_last=True), "pk")
 
 
 class ArticleManager(models.Manager.from_queryset(ArticleQuerySet)):
@@ -168,6 +168,16 @@ class Article(models.Model):
         editable=False,
         help_text=_("The live body as plain text, for search. Derived, never edited."),
     )
+    render_change_note = models.TextField(
+        _("rendering changed"),
+        blank=True,
+        editable=False,
+        help_text=_(
+            "Set when a change of the Markdown renderer changed the structure of the live "
+            "page (headings, list nesting, tables): a clinician should read it again. "
+            "Cleared by the next approval."
+        ),
+    )
     approved_revision_number = models.PositiveIntegerField(
         default=0,
         editable=False,
@@ -247,7 +257,13 @@ class Article(models.Model):
 
     objects = ArticleManager()
     history = HistoricalRecords(
-        excluded_fields=["live_body_html", "live_headings", "live_text", "live_corrections"]
+        excluded_fields=[
+            "live_body_html",
+            "live_headings",
+            "live_text",
+            "live_corrections",
+            "render_change_note",
+        ]
     )
 
     class Meta:
@@ -368,7 +384,9 @@ class Article(models.Model):
         self.live_title = revision.title
         self.live_summary = revision.summary
         self.live_body_html = rendered.html
-        self.live_headings = [{"id": h.id, "text": h.text} for h in rendered.headings]
+        self.live_headings = [
+            {"id": h.id, "text": h.text, "level": h.level} for h in rendered.headings
+        ]
         self.live_text = plain_text(rendered.html)
 
     def compute_next_review_due(self) -> date | None:

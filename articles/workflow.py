@@ -287,6 +287,7 @@ def approve(
     article.approved_revision_number = latest.number
     article.status = Status.PUBLISHED
     article.correction_note = ""
+    article.render_change_note = ""
     article.last_reviewed = now
     article.reviewed_by = reviewer
     article.next_review_due = article.compute_next_review_due()
@@ -305,6 +306,23 @@ def _record_review(article: Article, revision: Revision, reviewer: User, decisio
         article=article, revision=revision, content_hash=revision.content_hash,
         reviewer=reviewer, decision=decision, comment=comment, **extra,
     )  # fmt: skip
+
+
+@transaction.atomic
+def confirm_rendering(*, article: Article, reviewer: User) -> Article:
+    """A clinician has read a live guide whose rendering changed with the
+    renderer (migration 0011) and confirms it still says what was approved:
+    the flag is cleared. Nothing public changes."""
+    article = _locked(article)
+    if not is_clinician(reviewer):
+        raise WorkflowError(
+            _("Only members of “Clinical reviewers” can confirm a guide's rendering.")
+        )
+    if not article.render_change_note:
+        raise WorkflowError(_("This guide's rendering is not waiting for a clinician."))
+    Article.objects.filter(pk=article.pk).update(render_change_note="")
+    article.render_change_note = ""
+    return article
 
 
 @transaction.atomic
