@@ -220,25 +220,41 @@ def _allowed_markup(tag: str) -> bool:
     return True
 
 
+# A raw tag longer than this is shown as text: matching is then linear in
+# the body however many "<" it holds (each match looks at most this far).
+_TAG_WINDOW = 1_000
+
+
 def _escape_unknown_markup(raw: str) -> str:
     """Raw HTML with every tag that is not allowed markup escaped, so the
-    sanitiser keeps it as text."""
+    sanitiser keeps it as text. Comments are kept (nh3 removes them)."""
     out: list[str] = []
     position = 0
+    comment_close = -2  # where the next "-->" is; -1 once there is none
     while True:
         start = raw.find("<", position)
         if start < 0:
             out.append(raw[position:])
             break
         out.append(raw[position:start])
-        match = HTML_TAG_RE.match(raw, start)
+        if raw.startswith("<!--", start):
+            if comment_close != -1 and comment_close < start + 2:
+                comment_close = raw.find("-->", start + 2)
+            if comment_close != -1:
+                out.append(raw[start : comment_close + 3])
+                position = comment_close + 3
+                continue
+            out.append("&lt;")
+            position = start + 1
+            continue
+        match = HTML_TAG_RE.match(raw[start : start + _TAG_WINDOW])
         if match is None:
             out.append("&lt;")
             position = start + 1
             continue
         tag = match.group(0)
         out.append(tag if _allowed_markup(tag) else html_lib.escape(tag, quote=False))
-        position = match.end()
+        position = start + match.end()
     return "".join(out)
 
 
@@ -528,7 +544,7 @@ def _as_paragraphs(text: str) -> str:
 
 def _container_depth(tokens: Sequence[Token]) -> tuple[int, int]:
     """The deepest nesting of containers in ``tokens`` and the 1-based line
-    where it is reached."""
+    where the nesting first goes past ``MAX_NESTING`` (0 if it never does)."""
     containers = {
         "blockquote_open", "bullet_list_open", "ordered_list_open", "admonition_open",
         "footnote_open",
@@ -537,22 +553,22 @@ def _container_depth(tokens: Sequence[Token]) -> tuple[int, int]:
     for token in tokens:
         if token.type in containers:
             depth += 1
-            if depth > deepest:
-                deepest = depth
-                line = (token.map[0] + 1) if token.map else 0
-        elif token.type.removesuffix("_close") + "_open" in containers and token.nesting == -1:
+            deepest = max(deepest, depth)
+            if depth > MAX_NESTING and not line:
+                line = (token.map[0] + 1) if token.map else 1
+        elif token.nesting == -1 and token.type.removesuffix("_close") + "_open" in containers:
             depth -= 1
     return deepest, line
 
 
-_RAW_TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9-]*)[^>]*?(/?)>")
+_RAW_TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9-]*)([^<>]*)>")
 
 
 def _html_depth(html: str) -> int:
     depth = deepest = 0
-    for closing, name, self_closing in _RAW_TAG.findall(html):
+    for closing, name, rest in _RAW_TAG.findall(html):
         name = name.lower()
-        if name not in ALLOWED_TAGS or name in _VOID_TAGS or self_closing:
+        if name not in ALLOWED_TAGS or name in _VOID_TAGS or rest.endswith("/"):
             continue
         if closing:
             depth = max(depth - 1, 0)
@@ -573,7 +589,8 @@ def _depth_problems(tokens: Sequence[Token], raw_html: str) -> list[Problem]:
     if depth > MAX_NESTING:
         found.append(Problem(
             "nesting",
-            f"Lists, block quotes and callouts are nested {depth} deep from line {line}; "
+            f"Lists, block quotes and callouts are nested more than {MAX_NESTING} deep "
+            f"(from line {line}); "
             f"the limit is {MAX_NESTING}. Readers cannot follow more: flatten the structure "
             "(a list inside a list inside a list is already a lot).",
         ))  # fmt: skip
