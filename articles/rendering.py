@@ -448,6 +448,11 @@ def _finish_tokens(state: Any) -> None:
         if token.type == "heading_open":
             text = _inline_text(tokens[index + 1]) if index + 1 < len(tokens) else ""
             token.attrSet("id", marker + ids.claim(slugify(text)))
+        elif token.type == "inline":
+            for child in token.children or []:
+                # GFM strikethrough is <del> (allowed); markdown-it writes <s>.
+                if child.type in {"s_open", "s_close"}:
+                    child.tag = "del"
         elif token.type in {"th_open", "td_open"}:
             style = token.attrs.pop("style", None)
             if isinstance(style, str) and style.startswith("text-align:"):
