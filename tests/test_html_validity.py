@@ -40,7 +40,7 @@ def test_every_page_type_is_valid_html(client, guides, rf, tmp_path):
         _write(tmp_path, "preview", client.get(f"/articles/{draft.slug}/preview/").content)
     )
     files.append(_write(tmp_path, "500", server_error(rf.get("/")).content))
-    for stylesheet in ("site.css", "print.css"):
+    for stylesheet in ("site.css", "article-body.css", "print.css"):
         files.append(shutil.copy(settings.BASE_DIR / "static" / "css" / stylesheet, tmp_path))
 
     java = shutil.which("java")
