@@ -68,7 +68,7 @@ def test_every_page_type_is_valid_html(client, guides, rf, tmp_path):
         if (m.get("type") == "error" or m.get("subType") == "fatal") and not _known_css_gap(m)
     ]
     assert errors == [], "\n".join(errors)
-    assert len(files) == len(PUBLIC_PAGES) + 4
+    assert len(files) == len(PUBLIC_PAGES) + 5
 
 
 def _known_css_gap(message: dict) -> bool:
