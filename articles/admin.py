@@ -45,7 +45,7 @@ from articles.models import (
     Revision,
 )
 from articles.readability import LONG_SENTENCE_WORDS, assess
-from articles.rendering import render
+from articles.rendering import problems, render
 from articles.text import NormalisedTextFormMixin
 
 # Ids in admin URLs and forms: a database id is a positive integer that
@@ -95,6 +95,20 @@ class ArticleForm(NormalisedTextFormMixin, forms.ModelForm):
         # A body ends with a newline; stripping it would make every
         # unchanged save a new version.
         self.fields["body"].strip = False
+
+    def clean_body(self) -> str:
+        """Refuse a body that cannot be published as written (issue 12 and 18):
+        nesting or size past the render bounds, a malformed callout, an image
+        without alt text. Each message names the place and shows the fix."""
+        body = self.cleaned_data.get("body", "")
+        if self.instance.pk and body == self.instance.body:
+            return body
+        found = problems(body)
+        if found:
+            raise forms.ValidationError(
+                [forms.ValidationError(p.message, code=p.code) for p in found]
+            )
+        return body
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
@@ -200,6 +214,7 @@ ACTIONS = {
     "request_changes": _("Request changes"),
     "archive": _("Archive (remove from the public site)"),
     "restore": _("Restore as a draft"),
+    "confirm_rendering": _("Confirm the page still says what was approved"),
 }
 
 
@@ -263,7 +278,10 @@ class ArticleAdmin(ReadOnlyHistoryMixin, SimpleHistoryAdmin, MarkdownxModelAdmin
     history_list_display = ["status"]
 
     class Media:
-        css = {"all": ["css/admin-review.css"]}
+        # The body's public stylesheet, so both previews look like the page;
+        # editor.js shows a refused upload's reason instead of inserting text.
+        css = {"all": ["css/admin-review.css", "css/article-body.css"]}
+        js = ["js/editor.js"]
 
     # Columns ---------------------------------------------------------------
 
@@ -498,6 +516,8 @@ def _run_step(step: str, article: Article, request: HttpRequest, **extra: Any) -
         return workflow.archive(article=article, user=user)
     if step == "restore":
         return workflow.restore(article=article, user=user)
+    if step == "confirm_rendering":
+        return workflow.confirm_rendering(article=article, reviewer=user)
     raise workflow.WorkflowError(_("Unknown workflow step."))
 
 
@@ -552,6 +572,8 @@ def available_steps(request: HttpRequest, article: Article) -> list[str]:
         steps.append("archive")
     if status == Article.Status.ARCHIVED and user.has_perm("articles.archive_article"):
         steps.append("restore")
+    if article.render_change_note and workflow.is_clinician(user):
+        steps.append("confirm_rendering")
     return steps
 
 
@@ -588,7 +610,7 @@ def review_context(request: HttpRequest, article: Article) -> dict[str, Any]:
 class ReviewQueueAdmin(admin.ModelAdmin):
     """ "My review queue": what a clinician may approve, oldest first."""
 
-    list_display = ["title", "submitted_at", "updated_by", "open_link"]
+    list_display = ["title", "submitted_at", "updated_by", "render_change_note", "open_link"]
     list_select_related = ["updated_by"]
     list_display_links = None
 

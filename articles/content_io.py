@@ -25,7 +25,7 @@ from django.db import DatabaseError, models, transaction
 from django.utils import timezone
 from simple_history.models import HistoricalChanges
 
-from articles import workflow
+from articles import rendering, workflow
 from articles.models import (
     LIVE_FIELDS,
     TOPIC_LIVE_FIELDS,
@@ -189,6 +189,11 @@ def _validate(document: Document, source: str) -> Article:
             f"{name}: {' '.join(messages)}" for name, messages in error.message_dict.items()
         )
         raise ContentError(f"{source}: {problems}") from None
+    # The body rules the admin form applies (render bounds, callouts, alt
+    # text), so one bad file is reported and the rest imported.
+    found = rendering.problems(article.body)
+    if found:
+        raise ContentError(f"{source}: body: {' '.join(p.message for p in found)}")
     return article
 
 

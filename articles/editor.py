@@ -38,9 +38,13 @@ IMAGE_FORMATS: dict[str, tuple[str, dict[str, Any]]] = {
     "PNG": ("png", {"optimize": True}),
     "WEBP": ("webp", {"quality": 90}),
 }
-# Larger images are refused before decoding: a small file can expand into
-# gigabytes of pixels (a decompression bomb).
-MAX_PIXELS = 40_000_000
+# Larger images are refused from their header, before any pixel is decoded:
+# a 170 kB PNG can declare 40 megapixels and take a worker to a gigabyte.
+# 16 megapixels holds a 12-megapixel phone photo (4032 x 3024) with room.
+MAX_PIXELS = 16_000_000
+# Only this survives re-encoding: a palette PNG's transparent colour is part
+# of the picture. EXIF, ICC profiles, JPEG comments and PNG text are dropped.
+KEPT_INFO = {"transparency"}
 
 
 class UploadRefusedError(Exception):
@@ -99,7 +103,19 @@ def _clean_image(data: bytes) -> tuple[bytes, str]:
                     raise UploadRefusedError(not_an_image)
                 width, height = probe.size
                 if width * height > MAX_PIXELS:
-                    raise UploadRefusedError(_("The image has too many pixels."))
+                    raise UploadRefusedError(
+                        _(
+                            "The image is %(width)d × %(height)d pixels (%(mp).1f megapixels); "
+                            "the limit is %(limit)d megapixels. Resize it, for example to "
+                            "4000 pixels on its longest side, and upload it again."
+                        )
+                        % {
+                            "width": width,
+                            "height": height,
+                            "mp": width * height / 1_000_000,
+                            "limit": MAX_PIXELS // 1_000_000,
+                        }
+                    )
                 probe.verify()
             # verify() leaves the image unusable; decode it again for real.
             with Image.open(io.BytesIO(data), formats=[detected]) as image:
@@ -125,8 +141,10 @@ def _clean_image(data: bytes) -> tuple[bytes, str]:
         clean = clean.convert("RGBA")
     if detected == "WEBP" and clean.mode not in ("RGB", "RGBA"):
         clean = clean.convert("RGBA" if "A" in clean.mode else "RGB")
+    # Pillow's encoders fall back to image.info for exif, icc_profile and
+    # comment, so the info is emptied rather than merely not passed on.
+    clean.info = {key: value for key, value in clean.info.items() if key in KEPT_INFO}
     output = io.BytesIO()
-    # No exif, icc_profile or pnginfo is passed on, so no metadata survives.
     clean.save(output, format=detected, **options)
     return output.getvalue(), extension
 

@@ -108,7 +108,9 @@ def _pool(seed: int) -> list[_PoolEntry]:
             _PoolEntry(
                 body=body,
                 html=rendered.html,
-                headings=[{"id": h.id, "text": h.text} for h in rendered.headings],
+                headings=[
+                    {"id": h.id, "text": h.text, "level": h.level} for h in rendered.headings
+                ],
                 text=plain_text(rendered.html),
             )
         )

@@ -136,13 +136,15 @@ LIVE_FIELDS: tuple[str, ...] = tuple(LIVE_FIELD_EMPTY)
 def render_version(revision: Revision) -> dict[str, object]:
     """The expensive part of the public copy: the version's Markdown
     rendered and sanitised (``live_body_html``), its headings
-    (``live_headings``, a list of ``{"id", "text"}``) and plain text for
+    (``live_headings``, a list of ``{"id", "text", "level"}``) and plain text for
     search (``live_text``). Pure: reads nothing but the version, so it can
     run before a write transaction opens."""
     rendered = render(revision.body)
     return {
         "live_body_html": rendered.html,
-        "live_headings": [{"id": h.id, "text": h.text} for h in rendered.headings],
+        "live_headings": [
+            {"id": h.id, "text": h.text, "level": h.level} for h in rendered.headings
+        ],
         "live_text": plain_text(rendered.html),
     }
 
@@ -178,7 +180,8 @@ class ArticleQuerySet(models.QuerySet):
         """What ``user`` may review: articles waiting for review whose
         pending changes they did not write (the laundering check of a revert
         is made again by ``workflow.approve``), oldest submission first; then
-        published guides whose review is overdue or that were never reviewed."""
+        published guides whose review is overdue or that were never reviewed, and
+        live guides whose rendering changed with the renderer (``render_change_note``)."""
         authored = Revision.objects.filter(
             article=models.OuterRef("pk"),
             created_by=user,
@@ -189,7 +192,8 @@ class ArticleQuerySet(models.QuerySet):
             pk__in=self.model.objects.review_overdue(today).values("pk")
         )
         # Submitted changes first (oldest first), then periodic reviews.
-        return self.filter(submitted | due).order_by(
+        rerendered = models.Q(render_change_note__gt="")
+        return self.filter(submitted | due | rerendered).order_by(
             models.F("submitted_at").asc(nulls_last=True), "next_review_due", "pk"
         )
 
@@ -301,6 +305,16 @@ class Article(models.Model):
             "approval of the live version."
         ),
     )
+    render_change_note = models.TextField(
+        _("rendering changed"),
+        blank=True,
+        editable=False,
+        help_text=_(
+            "Set when a change of the Markdown renderer changed the structure of the live "
+            "page (headings, list nesting, tables): a clinician should read it again. "
+            "Cleared by the next approval."
+        ),
+    )
     approved_revision_number = models.PositiveIntegerField(
         default=0,
         editable=False,
@@ -392,7 +406,7 @@ class Article(models.Model):
     history = HistoricalRecords(
         excluded_fields=[
             "live_body_html", "live_headings", "live_text", "live_corrections", "live_sources",
-            "live_reviewer",
+            "live_reviewer", "render_change_note",
         ]
     )  # fmt: skip
 

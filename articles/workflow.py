@@ -24,6 +24,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
+from articles import rendering
 from articles.models import (
     CLINICAL_REVIEWERS_GROUP,
     LIVE_FIELDS,
@@ -183,6 +184,23 @@ def _conflict(model_name: str, current: Article | Topic) -> EditConflictError:
 # Editing -----------------------------------------------------------------------
 
 
+def check_body(article: Article) -> None:
+    """Refuse a new or changed body that cannot be rendered within bounds or
+    that has a malformed callout or an image without alt text
+    (:func:`articles.rendering.problems`). An unchanged body is not checked
+    again, so a guide saved before a rule existed can still be re-filed."""
+    if article.pk is not None:
+        stored = Article.objects.filter(pk=article.pk).values_list("body", flat=True).first()
+        if stored == article.body:
+            return
+    found = rendering.problems(article.body)
+    if found:
+        raise WorkflowError(
+            _("“%(title)s” was not saved: %(problems)s")
+            % {"title": article.title, "problems": " ".join(p.message for p in found)}
+        )
+
+
 def _claim(model: type[Article] | type[Topic], pk: int, expected_version: int | None,
            model_name: str) -> None:  # fmt: skip
     """Compare-and-set on ``lock_version``: this UPDATE succeeds for exactly
@@ -213,7 +231,6 @@ def _snapshot(article: Article, topics: list[Topic] | None,
     return snapshot
 
 
-@transaction.atomic
 def save_working_copy(
     *,
     article: Article,
@@ -235,7 +252,20 @@ def save_working_copy(
     from; if someone saved in between, nothing is written
     (:class:`EditConflictError`). ``restored_from``: the version a revert
     restores, recorded on the new version.
+    Raises :class:`WorkflowError` for a body :func:`check_body` refuses.
     """
+    # Rendering is the slow part of a save: done before the transaction (and
+    # SQLite's write lock) starts.
+    check_body(article)
+    return _save_working_copy(article=article, user=user, expected_version=expected_version,
+                              topics=topics, sources=sources,
+                              restored_from=restored_from)  # fmt: skip
+
+
+@transaction.atomic
+def _save_working_copy(*, article: Article, user: User, expected_version: int | None,
+                       topics: list[Topic] | None, sources: list[dict] | None,
+                       restored_from: int | None) -> Article:  # fmt: skip
     creating = article.pk is None
     _require(user, "articles.add_article" if creating else "articles.change_article",
              _("edit articles"))  # fmt: skip
@@ -306,6 +336,7 @@ def create_drafts(*, articles: list[Article], user: User) -> list[Article]:
     written in bulk so thousands of articles take a few queries per batch."""
     _require(user, "articles.add_article", _("add articles"))
     for article in articles:
+        check_body(article)
         article.status = Status.DRAFT
         article.created_by = article.updated_by = user
     created = bulk_create_with_history(articles, Article, default_user=user)
@@ -432,6 +463,7 @@ def _approve_locked(article: Article, reviewer: User, read: Revision,
     SlugRedirect.record(article=article, old_slug=old_slug)
     article.approved_revision_number = latest.number
     article.status = Status.PUBLISHED
+    article.render_change_note = ""
     article.last_reviewed = now
     article.reviewed_by = reviewer
     article.next_review_due = article.compute_next_review_due()
@@ -470,6 +502,23 @@ def _record_review(article: Article, revision: Revision, reviewer: User, decisio
     review.record_reviewer(profile)
     review.save()
     return review
+
+
+@transaction.atomic
+def confirm_rendering(*, article: Article, reviewer: User) -> Article:
+    """A clinician has read a live guide whose rendering changed with the
+    renderer (migration 0011) and confirms it still says what was approved:
+    the flag is cleared. Nothing public changes."""
+    article = _locked(article)
+    if not is_clinician(reviewer):
+        raise WorkflowError(
+            _("Only members of “Clinical reviewers” can confirm a guide's rendering.")
+        )
+    if not article.render_change_note:
+        raise WorkflowError(_("This guide's rendering is not waiting for a clinician."))
+    Article.objects.filter(pk=article.pk).update(render_change_note="")
+    article.render_change_note = ""
+    return article
 
 
 @transaction.atomic

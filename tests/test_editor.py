@@ -52,7 +52,10 @@ def test_preview_uses_the_public_sanitising_renderer(client):
         settings.MARKDOWNX_URLS_PATH, {"content": "## Hi\n\n<script>alert(1)</script>"}
     )
     assert response.status_code == 200
-    assert response.content.decode().strip() == '<h2 id="hi">Hi</h2>'
+    # Issue 12: a tag that is not allowed is shown as text, not deleted.
+    assert response.content.decode().strip() == (
+        '<h2 id="hi">Hi</h2>\n&lt;script&gt;alert(1)&lt;/script&gt;'
+    )
 
 
 def test_preview_refuses_get(client):

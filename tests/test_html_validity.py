@@ -41,7 +41,7 @@ def test_every_page_type_is_valid_html(client, guides, rf, tmp_path):
         _write(tmp_path, "preview", client.get(f"/articles/{draft.slug}/preview/").content)
     )
     files.append(_write(tmp_path, "500", server_error(rf.get("/")).content))
-    for stylesheet in ("site.css", "print.css"):
+    for stylesheet in ("site.css", "article-body.css", "print.css"):
         files.append(shutil.copy(settings.BASE_DIR / "static" / "css" / stylesheet, tmp_path))
 
     java = shutil.which("java")
@@ -69,7 +69,7 @@ def test_every_page_type_is_valid_html(client, guides, rf, tmp_path):
         if (m.get("type") == "error" or m.get("subType") == "fatal") and not _known_css_gap(m)
     ]
     assert errors == [], "\n".join(errors)
-    assert len(files) == len(PUBLIC_PAGES) + 4
+    assert len(files) == len(PUBLIC_PAGES) + 5
 
 
 def _known_css_gap(message: dict) -> bool:

@@ -69,8 +69,18 @@ def test_every_app_of_the_project_has_its_migrations_checked():
 def test_migration_does_not_import_live_project_code(path: Path):
     """A historical migration that imports a live module (search SQL, the role
     table, the renderer) would change what it does whenever that module
-    changes; it must carry a frozen copy instead."""
-    assert _forbidden_imports(path) == []
+    changes; it must carry a frozen copy instead. The one exception is listed
+    in DERIVED_DATA_IMPORTS with its reason."""
+    allowed = DERIVED_DATA_IMPORTS.get(path.stem, set())
+    assert [found for found in _forbidden_imports(path) if found not in allowed] == []
+
+
+# Migrations that rewrite derived data (the live HTML) on purpose with the
+# current code: a frozen renderer would write HTML that no approval or page
+# would ever produce (docs/decisions/0004-markdown-dialect.md).
+DERIVED_DATA_IMPORTS = {
+    "0011_rerender_live_versions": {"93: articles.rendering"},
+}
 
 
 def test_the_import_check_catches_live_module_imports(tmp_path: Path):

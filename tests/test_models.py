@@ -51,7 +51,8 @@ def test_approval_renders_the_live_body_and_headings_once():
     article = make_article(body="## Side effects\n\nMay cause *drowsiness*.")
     assert '<h2 id="side-effects">Side effects</h2>' in article.live_body_html
     assert "<em>drowsiness</em>" in article.live_body_html
-    assert article.live_headings == [{"id": "side-effects", "text": "Side effects"}]
+    # Entries carry their level since issue 12 (### headings are listed too).
+    assert article.live_headings == [{"id": "side-effects", "text": "Side effects", "level": 2}]
 
 
 def test_versions_are_immutable():

@@ -6,7 +6,7 @@ import pytest
 from playwright.sync_api import Dialog, Page, expect
 
 from articles.rendering import render_markdown
-from tests.factories import make_article
+from tests.factories import make_article_or_legacy
 from tests.xss_vectors import VECTORS
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -35,7 +35,7 @@ def test_a_published_page_holding_every_vector_opens_no_dialog_and_runs_no_scrip
 ):
     """Served as readers get it (sanitised, under the CSP): no alert, no
     flag set by an injected handler."""
-    article = make_article(title="Every vector", body=ALL_VECTORS)
+    article = make_article_or_legacy(title="Every vector", body=ALL_VECTORS)
     dialogs = _watch(page)
     page.goto(live_server.url + article.get_absolute_url())
     expect(page.get_by_role("heading", level=1)).to_have_text("Every vector")
