@@ -132,7 +132,8 @@ class ArticleForm(NormalisedTextFormMixin, forms.ModelForm):
                 # Text is compared after normalisation: CRLF from the browser
                 # is no change.
                 changed = {
-                    name for name in VERSIONED_FORM_FIELDS & set(self.changed_data)
+                    name
+                    for name in VERSIONED_FORM_FIELDS & set(self.changed_data)
                     if name == "topics" or cleaned.get(name) != getattr(current, name)
                 }
                 if changed:
@@ -565,8 +566,12 @@ def available_steps(request: HttpRequest, article: Article) -> list[str]:
             steps.append("approve")
         steps.append("request_changes")
     latest = workflow.latest_revision(article)
-    if (status == Article.Status.PUBLISHED and latest is not None
-            and latest.number == article.live_version and workflow.is_clinician(user)):
+    if (
+        status == Article.Status.PUBLISHED
+        and latest is not None
+        and latest.number == article.live_version
+        and workflow.is_clinician(user)
+    ):
         steps.append("approve")  # the periodic review of unchanged text
     if article.is_live and user.has_perm("articles.archive_article"):
         steps.append("archive")

@@ -510,8 +510,7 @@ def _check_types(entry: dict, model: type, label: str) -> None:
             found = find_xml_illegal(value)
             if found:
                 raise ContentError(
-                    f"{where}: contains characters that cannot be published "
-                    f"({', '.join(found)})."
+                    f"{where}: contains characters that cannot be published ({', '.join(found)})."
                 )
             fields[name] = value
 

@@ -31,8 +31,9 @@ class LatestArticlesFeed(Feed):
     def items(self) -> QuerySet[Article]:
         return (
             Article.objects.published()
-            .only("slug", "live_slug", "live_title", "live_summary", "published_at",
-                  "live_updated_at")
+            .only(
+                "slug", "live_slug", "live_title", "live_summary", "published_at", "live_updated_at"
+            )
             .order_by("-published_at", "-pk")[:FEED_SIZE]
         )
 

@@ -848,9 +848,7 @@ class TopicQuerySet(models.QuerySet):
     def with_guides(self) -> TopicQuerySet:
         """Public topics with at least one published guide filed under them
         by its live version, annotated with ``guide_count``."""
-        published = (
-            Article.objects.published().filter(live_topics=models.OuterRef("pk")).order_by()
-        )
+        published = Article.objects.published().filter(live_topics=models.OuterRef("pk")).order_by()
         count = published.values("live_topics").annotate(n=models.Count("pk")).values("n")
         # EXISTS stops at a topic's first published guide; filtering on the
         # count would count every guide of every topic on each list and

@@ -89,7 +89,9 @@ _SITE_STATE = (
     .order_by("-live_updated_at")
     .annotate(
         published=Subquery(
-            Article.objects.published().order_by().annotate(n=Func("pk", function="COUNT"))
+            Article.objects.published()
+            .order_by()
+            .annotate(n=Func("pk", function="COUNT"))
             .values("n"),
             output_field=IntegerField(),
         )
@@ -192,7 +194,10 @@ class ArticleDetailView(ConditionalGetMixin, DetailView):
         article = self.object
         context["topics"] = list(
             article.live_topics.public().only(
-                "slug", "live_name", "live_nonproprietary_name", "live_alternate_names",
+                "slug",
+                "live_name",
+                "live_nonproprietary_name",
+                "live_alternate_names",
                 "live_drug_class",
             )
         )

@@ -53,6 +53,7 @@ _EDIT_BOOKKEEPING = ("status", "lock_version", "updated_by", "updated_at")
 TOPIC_WORKING_FIELDS = ("name", "description", "nonproprietary_name", "alternate_names",
                         "drug_class")  # fmt: skip
 
+
 class WorkflowError(Exception):
     """An illegal workflow step. The message is fit to show to the user."""
 
@@ -630,8 +631,10 @@ def save_topic(*, topic: Topic, user: User, expected_version: int | None) -> Top
         current = Topic.objects.get(pk=topic.pk)
         if topic.slug != current.slug:
             raise WorkflowError(
-                _("A topic's slug cannot change once the topic exists: guides' versions and "
-                  "readers' links name the topic by it.")
+                _(
+                    "A topic's slug cannot change once the topic exists: guides' versions and "
+                    "readers' links name the topic by it."
+                )
             )
         for name in TOPIC_WORKING_FIELDS:
             setattr(current, name, getattr(topic, name))
@@ -663,9 +666,7 @@ def latest_topic_revision(topic: Topic) -> TopicRevision | None:
 
 
 @transaction.atomic
-def approve_topic(
-    *, topic: Topic, reviewer: User, version: int, content_hash: str
-) -> TopicReview:
+def approve_topic(*, topic: Topic, reviewer: User, version: int, content_hash: str) -> TopicReview:
     """Approve the topic text the reviewer read (``version`` and its
     ``content_hash``) and make it what readers see."""
     profile = _require_approver(reviewer, _("topics"))

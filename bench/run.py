@@ -379,9 +379,11 @@ def measure(servers: dict[str, Server], size: int,
             if name in CEILING_TARGETS:
                 runs.setdefault(f"ceiling:{name}", []).append(wrk(f"{ceiling.url}/{name}/", args))
                 runs.setdefault(f"nginx {name}", []).append(
-                    wrk(f"https://localhost:{proxy.https_port}{path}", args))
+                    wrk(f"https://localhost:{proxy.https_port}{path}", args)
+                )
                 runs.setdefault(f"ceiling:nginx {name}", []).append(
-                    wrk(f"https://localhost:{proxy.static_port}/{name}/", args))
+                    wrk(f"https://localhost:{proxy.static_port}/{name}/", args)
+                )
             print(f"  round {round_ + 1}: {name}", flush=True)
         for name, (server, path) in MISS_RUNS.items():
             runs.setdefault(name, []).append(wrk(servers[server].url + path, args))

@@ -37,7 +37,8 @@ def test_a_topic_is_a_medicine_only_with_a_generic_name(db):
     assert not Topic(name="Sleep").is_medicine
     assert not Topic(name="Diazepam", nonproprietary_name="diazepam").is_medicine
     assert Topic(live_alternate_names="Valium, Stesolid ,").alternate_name_list == [
-        "Valium", "Stesolid"
+        "Valium",
+        "Stesolid",
     ]
 
 

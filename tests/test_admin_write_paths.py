@@ -288,7 +288,9 @@ def payloads(route: Route, url: str, client: Any, content: dict, actors: dict,
         ids = [str(pk) for pk in Article.objects.values_list("pk", flat=True)]
         context = getattr(response, "context", None) or {}
         action_form = context.get("action_form")
-        actions = [c[0] for c in action_form.fields["action"].choices if c[0]] if action_form else []
+        actions = (
+            [c[0] for c in action_form.fields["action"].choices if c[0]] if action_form else []
+        )
         for action in actions:
             result.append({"action": action, "_selected_action": ids, "index": "0",
                            "post": "yes"})  # fmt: skip

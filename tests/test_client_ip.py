@@ -121,7 +121,9 @@ def test_wrong_passwords_from_one_address_do_not_lock_the_clinician_out_elsewher
     attacker = Client()
     for _ in range(settings.AXES_FAILURE_LIMIT + 1):
         _login(attacker, "wrong", _through_proxy(None, ATTACKER))
-    assert _login(attacker, "the-right-passphrase", _through_proxy(None, ATTACKER)).status_code == 429
+    assert (
+        _login(attacker, "the-right-passphrase", _through_proxy(None, ATTACKER)).status_code == 429
+    )
 
     response = _login(Client(), "the-right-passphrase", _through_proxy(None, CLINICIAN_HOME))
     assert response.status_code == 302
@@ -171,11 +173,14 @@ def test_behind_the_documented_tls_proxy_axes_reads_the_proxy_appended_address()
     callable_path = "healthsite.client_ip.client_ip_address"
     assert _settings(DJANGO_SECURE_PROXY_SSL_HEADER="1") == f"{callable_path} 1 ['127.0.0.1']"
     assert _settings() == f"{callable_path} 0 ['127.0.0.1']"
-    assert _settings(
-        DJANGO_SECURE_PROXY_SSL_HEADER="1",
-        DJANGO_PROXY_COUNT="2",
-        DJANGO_FORWARDED_ALLOW_IPS="10.0.0.0/8, 127.0.0.1",
-    ) == f"{callable_path} 2 ['10.0.0.0/8', '127.0.0.1']"
+    assert (
+        _settings(
+            DJANGO_SECURE_PROXY_SSL_HEADER="1",
+            DJANGO_PROXY_COUNT="2",
+            DJANGO_FORWARDED_ALLOW_IPS="10.0.0.0/8, 127.0.0.1",
+        )
+        == f"{callable_path} 2 ['10.0.0.0/8', '127.0.0.1']"
+    )
 
 
 def test_a_malformed_trusted_proxy_list_stops_start_up():

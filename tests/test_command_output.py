@@ -76,7 +76,10 @@ def test_dumpdata_redirected_to_a_file_loads_back_into_a_fresh_database(site, tm
         ["check"],
         # Every logger the site uses, at every level, from inside a command.
         [
-            "shell", "--verbosity", "0", "-c",
+            "shell",
+            "--verbosity",
+            "0",
+            "-c",
             "import logging\n"
             "for name in ('', 'django', 'django.request', 'django.server', 'axes', 'articles'):\n"
             "    for level in (logging.INFO, logging.WARNING, logging.ERROR):\n"

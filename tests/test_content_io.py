@@ -96,7 +96,10 @@ BAD_FIXTURES = {
         _drop("diazepam-for-sleep", "summary"),
         ["object 10", "summary", "cannot be blank"],
     ),
-    "a duplicate slug": (_duplicate_slug, ["object 10", "duplicate of object 9", "valium-diazepam"]),
+    "a duplicate slug": (
+        _duplicate_slug,
+        ["object 10", "duplicate of object 9", "valium-diazepam"],
+    ),
     "a body over the size limit": (
         _set("valium-diazepam", body="x" * 200_001),
         ["object 9", "body", "the limit is 200000"],
@@ -412,16 +415,31 @@ def _article_entry(**fields) -> dict:
 
 NOT_CONTENT = {
     "an article with live_version and reviewed_by but no review": (
-        [_article_entry(live_version=1, reviewed_by=["clin"]),
-         {"model": "articles.revision", "fields": {"article": ["a-guide"], "number": 1,
-          "title": "A guide", "summary": "S.", "body": "Text.\n"}}],
+        [
+            _article_entry(live_version=1, reviewed_by=["clin"]),
+            {
+                "model": "articles.revision",
+                "fields": {
+                    "article": ["a-guide"],
+                    "number": 1,
+                    "title": "A guide",
+                    "summary": "S.",
+                    "body": "Text.\n",
+                },
+            },
+        ],
         "'live_version', 'reviewed_by' are not content",
     ),
     "a published status": ([_article_entry(status="published")], "'status' are not content"),
     "a live title": ([_article_entry(live_title="Hidden")], "'live_title' are not content"),
     "a session": (
-        [{"model": "sessions.session", "pk": "x", "fields": {"session_data": "",
-          "expire_date": "2030-01-01T00:00:00Z"}}],
+        [
+            {
+                "model": "sessions.session",
+                "pk": "x",
+                "fields": {"session_data": "", "expire_date": "2030-01-01T00:00:00Z"},
+            }
+        ],
         "not 'sessions.session'",
     ),
     "a review": (
@@ -429,8 +447,12 @@ NOT_CONTENT = {
         "not 'articles.review'",
     ),
     "a superuser": (
-        [{"model": "auth.user", "fields": {"username": "root", "is_superuser": True,
-          "password": "x"}}],
+        [
+            {
+                "model": "auth.user",
+                "fields": {"username": "root", "is_superuser": True, "password": "x"},
+            }
+        ],
         "not 'auth.user'",
     ),
     "a group": ([{"model": "auth.group", "fields": {"name": "Editors"}}], "not 'auth.group'"),
@@ -439,9 +461,20 @@ NOT_CONTENT = {
         "not 'articles.reviewerprofile'",
     ),
     "a version's author": (
-        [_article_entry(), {"model": "articles.revision", "fields": {
-            "article": ["a-guide"], "number": 1, "title": "A guide", "summary": "S.",
-            "body": "Text.\n", "created_by": ["clin"]}}],
+        [
+            _article_entry(),
+            {
+                "model": "articles.revision",
+                "fields": {
+                    "article": ["a-guide"],
+                    "number": 1,
+                    "title": "A guide",
+                    "summary": "S.",
+                    "body": "Text.\n",
+                    "created_by": ["clin"],
+                },
+            },
+        ],
         "'created_by' are not content",
     ),
 }
@@ -508,16 +541,20 @@ TYPED = {
     "a NUL": (_entry_text(summary="a\u0000b"), ["field 'summary'", "U+0000"]),
     "U+000B in a title": (_entry_text(title="a\u000bb"), ["field 'title'", "U+000B"]),
     "an out-of-range review interval": (
-        _entry_text(review_interval_months=100_000), ["review_interval_months"],
+        _entry_text(review_interval_months=100_000),
+        ["review_interval_months"],
     ),
     "a negative review interval": (
-        _entry_text(review_interval_months=-3), ["review_interval_months"],
+        _entry_text(review_interval_months=-3),
+        ["review_interval_months"],
     ),
     "a list where a string belongs": (
-        _entry_text(title=["a", "b"]), ["field 'title'", "must be a string, not list"],
+        _entry_text(title=["a", "b"]),
+        ["field 'title'", "must be a string, not list"],
     ),
     "a string where a number belongs": (
-        _entry_text(review_interval_months="twelve"), ["must be a whole number"],
+        _entry_text(review_interval_months="twelve"),
+        ["must be a whole number"],
     ),
     "a number where a list of topics belongs": (_entry_text(topics=3), ["field 'topics'"]),
     "not a list": ('{"model": "articles.article"}', ["a JSON list of objects"]),
@@ -567,7 +604,7 @@ BAD_FILES = {
         "the body contains characters that cannot be published (U+000B)",
     ),
     "nul.md": (
-        "---\ntitle: T\nslug: s3\nsummary: \"a\\0b\"\n---\nBody.\n",
+        '---\ntitle: T\nslug: s3\nsummary: "a\\0b"\n---\nBody.\n',
         "front matter field 'summary' contains characters that cannot be published (U+0000)",
     ),
     "list-title.md": ("---\ntitle: [a, b]\nslug: s4\nsummary: S.\n---\n", "'title' is missing"),

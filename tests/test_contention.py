@@ -136,8 +136,7 @@ def _write_guides(folder: Path, count: int, *, edition: int = 0) -> None:
     folder.mkdir(exist_ok=True)
     for n in range(count):
         paragraphs = [
-            " ".join(rng.choice(words) for _ in range(100)).capitalize() + "."
-            for _ in range(10)
+            " ".join(rng.choice(words) for _ in range(100)).capitalize() + "." for _ in range(10)
         ]
         if edition and n % 10 == 0:
             paragraphs.append(f"Edition {edition}.")

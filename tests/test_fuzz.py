@@ -50,8 +50,9 @@ json_scalars = st.one_of(
 )  # fmt: skip
 json_values = st.recursive(
     json_scalars,
-    lambda inner: st.one_of(st.lists(inner, max_size=3),
-                            st.dictionaries(nasty_text, inner, max_size=3)),
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=3), st.dictionaries(nasty_text, inner, max_size=3)
+    ),
     max_leaves=8,
 )
 models = st.sampled_from([*CONTENT_FIELDS, "articles.review", "auth.user", "sessions.session",
@@ -69,8 +70,13 @@ def fixture_entries(draw: Any) -> Any:
     slug = draw(st.sampled_from(["fz-a", "fz-b", "valium-diazepam"]))
     fields: dict[str, Any] = {
         "articles.article": {"title": "T", "slug": slug, "summary": "S", "body": "B\n"},
-        "articles.revision": {"article": [slug], "number": 1, "title": "T", "summary": "S",
-                              "body": "B\n"},
+        "articles.revision": {
+            "article": [slug],
+            "number": 1,
+            "title": "T",
+            "summary": "S",
+            "body": "B\n",
+        },
         "articles.topic": {"name": slug, "slug": slug},
         "articles.reference": {"article": [slug], "title": "T", "order": 0},
     }.get(model := draw(models), {})
@@ -162,14 +168,32 @@ def test_import_articles_reports_each_bad_file_and_imports_the_rest(tmp_path_fac
 
 
 admin_fields = st.dictionaries(
-    st.sampled_from(["title", "slug", "summary", "body", "correction_note",
-                     "review_interval_months", "expected_version", "topics", "status",
-                     "live_version", "revision", "comment", "references-TOTAL_FORMS",
-                     "references-INITIAL_FORMS", "references-0-title", "references-0-url",
-                     "references-0-order", "references-0-date_accessed"]),
-    st.one_of(nasty_text.map(lambda t: t.encode("utf-8", "surrogatepass").decode("utf-8",
-                                                                                 "replace")),
-              st.integers(-(2**70), 2**70).map(str)),
+    st.sampled_from(
+        [
+            "title",
+            "slug",
+            "summary",
+            "body",
+            "correction_note",
+            "review_interval_months",
+            "expected_version",
+            "topics",
+            "status",
+            "live_version",
+            "revision",
+            "comment",
+            "references-TOTAL_FORMS",
+            "references-INITIAL_FORMS",
+            "references-0-title",
+            "references-0-url",
+            "references-0-order",
+            "references-0-date_accessed",
+        ]
+    ),
+    st.one_of(
+        nasty_text.map(lambda t: t.encode("utf-8", "surrogatepass").decode("utf-8", "replace")),
+        st.integers(-(2**70), 2**70).map(str),
+    ),
     max_size=12,
 )
 admin_targets = st.sampled_from(["change", "add", "workflow/submit", "workflow/approve",

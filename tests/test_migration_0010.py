@@ -70,8 +70,12 @@ def test_migration_0010_keeps_what_readers_saw_and_every_review_valid(migrator):
     assert migrated.live_slug == "old-address"
     assert list(migrated.live_topics.values_list("slug", flat=True)) == ["anxiety"]
     assert [s["title"] for s in migrated.live_sources] == ["NICE"]
-    assert migrated.live_reviewer == {"name": "Dr Old", "credentials": "MBBS",
-                                      "registration_body": "GMC", "registration_number": "1"}
+    assert migrated.live_reviewer == {
+        "name": "Dr Old",
+        "credentials": "MBBS",
+        "registration_body": "GMC",
+        "registration_number": "1",
+    }
     old = migrated.revisions.get()
     assert (old.hash_scheme, old.slug, old.topics) == (1, "old-address", ["anxiety"])
     assert old.hash_is_intact()
@@ -79,6 +83,8 @@ def test_migration_0010_keeps_what_readers_saw_and_every_review_valid(migrator):
     assert migrated.reviews.get().reviewer_name == "Dr Old"
     topic = LiveTopic.objects.get(slug="anxiety")
     assert (topic.live_version, topic.live_name, topic.live_description) == (
-        1, "Anxiety", "About anxiety."
+        1,
+        "Anxiety",
+        "About anxiety.",
     )
     assert topic.revisions.get().compute_hash() == topic.revisions.get().content_hash

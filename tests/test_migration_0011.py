@@ -16,7 +16,9 @@ from tests.factories import make_article, make_clinician
 pytestmark = pytest.mark.django_db
 MIGRATION = import_module("articles.migrations.0011_rerender_live_versions")
 
-NESTED = "## Dose\n\n- Adults:\n  - 2 mg three times a day\n  - no more than 30 mg a day\n- Children"
+NESTED = (
+    "## Dose\n\n- Adults:\n  - 2 mg three times a day\n  - no more than 30 mg a day\n- Children"
+)
 
 
 def _as_python_markdown_published_it(article: Article) -> None:

@@ -236,7 +236,11 @@ def _edit(current_slug: str, /, **changes: str) -> str:
 
 
 def _publish(current_slug: str, /, **changes: str) -> str:
-    return _edit(current_slug, **changes) + "workflow.submit(article=article, user=editor)\n" + _APPROVE
+    return (
+        _edit(current_slug, **changes)
+        + "workflow.submit(article=article, user=editor)\n"
+        + _APPROVE
+    )
 
 
 def publish_new_version(env: dict[str, str], text: str) -> None:
@@ -358,10 +362,15 @@ def test_every_kind_of_public_change_reaches_every_public_url_of_both_instances_
     warm(SLUG)
     committed = _workflow(server_env, _publish(SLUG, body="## Dose\n\nCorrected text.",
                                                correction_note=note))  # fmt: skip
-    _wait_for_every_url(instances, committed, {
-        f"/articles/{SLUG}/": lambda status, body: status == 200 and note in body
-        and "Corrected text." in body,
-    })
+    _wait_for_every_url(
+        instances,
+        committed,
+        {
+            f"/articles/{SLUG}/": lambda status, body: (
+                status == 200 and note in body and "Corrected text." in body
+            ),
+        },
+    )
 
     new_slug = "valium-diazepam-guide"
     warm(SLUG)
@@ -393,4 +402,3 @@ def test_every_kind_of_public_change_reaches_every_public_url_of_both_instances_
         "/": gone, "/topics/anxiety/": gone, "/topics/diazepam/": gone, "/feed/": gone,
         "/sitemap-articles.xml": gone, "/search/?q=diazepam": gone,
     })  # fmt: skip
-

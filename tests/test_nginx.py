@@ -219,7 +219,11 @@ def _workflow_change(env: dict[str, str], change: str, slug: str = SLUG) -> subp
     )
     return subprocess.Popen(
         [sys.executable, "manage.py", "shell", "-c", code],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
 
 

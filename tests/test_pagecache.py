@@ -311,7 +311,9 @@ def test_saving_a_draft_does_not_move_the_public_validators(client, site, url):
 
 
 @pytest.mark.parametrize("url", VALIDATED_PAGES)
-def test_a_publish_moves_the_public_validators(client, site, url, django_capture_on_commit_callbacks):
+def test_a_publish_moves_the_public_validators(
+    client, site, url, django_capture_on_commit_callbacks
+):
     """...and they do move when the public text changes."""
     before = client.get(url)
     with time_machine.travel(timezone.now() + timedelta(minutes=5)):
@@ -396,7 +398,8 @@ def test_changes_readers_cannot_see_send_nothing(site, step, django_capture_on_c
         # Since ADR 0001 these reach readers only through an approval.
         "topic edited": lambda: _edit_topic(editor, description="Unapproved words."),
         "source added to a draft": lambda: workflow.save_working_copy(
-            article=Article.objects.get(pk=site.pk), user=editor,
+            article=Article.objects.get(pk=site.pk),
+            user=editor,
             expected_version=Article.objects.get(pk=site.pk).lock_version,
             sources=[{"title": "NICE"}],
         ),
@@ -421,8 +424,13 @@ def test_nothing_but_the_signal_invalidates_the_page_cache():
     from pathlib import Path
 
     root = Path(__file__).resolve().parent.parent
-    allowed = {"conditional_page", "health_problems", "release", "guarded_cache",
-               "CacheUnavailableError"}
+    allowed = {
+        "conditional_page",
+        "health_problems",
+        "release",
+        "guarded_cache",
+        "CacheUnavailableError",
+    }
     for path in [*root.glob("articles/**/*.py"), *root.glob("healthsite/**/*.py"),
                  *root.glob("bench/**/*.py")]:  # fmt: skip
         for match in re.finditer(r"from pagecache\.\w+ import \(?([^)\n]+)", path.read_text()):

@@ -178,9 +178,7 @@ def test_about_two_hundred_sources_can_be_saved_from_the_change_form(client, edi
     assert len(workflow.latest_revision(article).sources) == count
 
 
-def test_more_sources_than_the_limit_are_refused_with_a_message_and_nothing_saved(
-    client, editor
-):
+def test_more_sources_than_the_limit_are_refused_with_a_message_and_nothing_saved(client, editor):
     from articles.admin_content import MAX_SOURCES
 
     article = make_article(author=editor, live=False)
@@ -262,17 +260,17 @@ def test_the_admin_approve_post_refuses_anything_but_the_version_and_hash_read(
     response = client.post(f"/admin/articles/article/{article.pk}/workflow/approve/", posted,
                            follow=True)  # fmt: skip
     html = response.content.decode()
-    assert "which version you read" in html or "not a version of this guide" in html or (
-        "changed after you opened it" in html
+    assert (
+        "which version you read" in html
+        or "not a version of this guide" in html
+        or ("changed after you opened it" in html)
     )
     after = Article.objects.get(pk=article.pk)
     assert (after.status, after.live_version) == (Status.IN_REVIEW, 1)
     assert not Review.objects.filter(reviewer=clinician).exists()
 
 
-def test_the_approve_command_needs_the_version_and_hash_shown_to_the_reviewer(
-    editor, clinician
-):
+def test_the_approve_command_needs_the_version_and_hash_shown_to_the_reviewer(editor, clinician):
     """Issue 11, fault 5: ``manage.py workflow approve`` had no version
     argument. ``show`` prints what to read; ``approve`` needs it back."""
     article = make_article(author=editor, live=False)
@@ -389,7 +387,8 @@ def test_each_review_records_the_reviewers_public_name_and_registration(editor):
     review = article.reviews.get()
     assert (review.reviewer_name, review.reviewer_credentials) == ("Dr Reg", "MBChB, MRCGP")
     assert (review.reviewer_registration_body, review.reviewer_registration_number) == (
-        "GMC", "7654321"
+        "GMC",
+        "7654321",
     )
     assert article.live_reviewer["registration_number"] == "7654321"
 
@@ -431,7 +430,8 @@ def test_a_clinician_edits_their_own_profile_and_every_edit_is_audited(client):
     assert profile.credentials == "MBBS, FRCP"
     edits = profile.history.filter(history_date__gt=made).order_by("history_date")
     assert [(h.credentials, h.history_user) for h in edits] == [
-        ("MBBS", clinician), ("MBBS, FRCP", admin_user)
+        ("MBBS", clinician),
+        ("MBBS, FRCP", admin_user),
     ]
 
 

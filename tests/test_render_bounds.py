@@ -74,9 +74,7 @@ GENERATORS: dict[str, Callable[[int], str]] = {
     "list items": repeat("- item\n"),
     "table rows": lambda size: "|a|b|\n|-|-|\n" + repeat("|1|2|\n")(size),
     "table columns": lambda size: "|" + "a|" * (size // 4) + "\n|" + "-|" * (size // 4),
-    "reference definitions": lambda size: "".join(
-        f"[r{i}]: /x{i}\n" for i in range(size // 12)
-    ),
+    "reference definitions": lambda size: "".join(f"[r{i}]: /x{i}\n" for i in range(size // 12)),
     "prose": repeat(PROSE),
 }
 SIZES = [2_000, 20_000, LIMIT]
@@ -103,7 +101,7 @@ def test_each_generated_input_renders_within_a_second_or_is_refused_with_a_reaso
 
 
 def test_the_issues_examples_are_refused_or_fast():
-    """"[" * 4000 took 7 s, * 8000 32 s, * 12000 timed out a worker."""
+    """ "[" * 4000 took 7 s, * 8000 32 s, * 12000 timed out a worker."""
     for count in (4000, 8000, 12000):
         _, seconds = _cpu(lambda count=count: render("[" * count))
         assert seconds < 1.0

@@ -160,7 +160,9 @@ LONG = "What to do if you have taken more diazepam than you should, or a child h
 
 def test_a_long_heading_gets_an_id_and_a_contents_entry():
     rendered = render(f"## {LONG}\n\nText.")
-    slug = "what-to-do-if-you-have-taken-more-diazepam-than-you-should-or-a-child-has-swallowed-some"
+    slug = (
+        "what-to-do-if-you-have-taken-more-diazepam-than-you-should-or-a-child-has-swallowed-some"
+    )
     assert f'<h2 id="{slug}">' in rendered.html
     assert [(h.id, h.text) for h in rendered.headings] == [(slug, LONG)]
 
@@ -243,7 +245,9 @@ def test_every_contents_entry_links_to_exactly_one_element_on_the_public_page(cl
 # 3. Structure as written -------------------------------------------------------------------
 
 
-NESTED = "- Adults:\n  - 2 mg three times a day\n  - no more than 30 mg a day\n- Children: ask a doctor"
+NESTED = (
+    "- Adults:\n  - 2 mg three times a day\n  - no more than 30 mg a day\n- Children: ask a doctor"
+)
 NESTED_HTML = (
     "<ul>\n<li>Adults:\n<ul>\n<li>2 mg three times a day</li>\n"
     "<li>no more than 30 mg a day</li>\n</ul>\n</li>\n<li>Children: ask a doctor</li>\n</ul>"
@@ -290,7 +294,10 @@ def test_tables_footnotes_and_links_keep_their_structure():
     ).html
     assert '<th align="left">Age</th>' in html
     assert '<td align="right">2 mg</td>' in html
-    assert '<a href="https://www.nhs.uk/medicines/diazepam/" rel="noopener noreferrer">NHS page</a>' in html
+    assert (
+        '<a href="https://www.nhs.uk/medicines/diazepam/" rel="noopener noreferrer">NHS page</a>'
+        in html
+    )
     assert '<sup><a href="#fn-1" id="fnref-1"' in html
     assert '<ol class="footnotes">\n<li id="fn-1"><p>Checked in 2026.' in html
 

@@ -83,9 +83,7 @@ def _timed_get(client: Client, url: str) -> tuple[int, float]:
     return response.status_code, time.perf_counter() - started
 
 
-def test_every_page_answers_within_a_fraction_of_a_second_when_the_cache_is_sick(
-    client, sicken
-):
+def test_every_page_answers_within_a_fraction_of_a_second_when_the_cache_is_sick(client, sicken):
     """Fault: with Redis accepting but not answering, a guide took 15 s.
     Each request is served, uncached, within the budget: the first pays at
     most a couple of 100 ms timeouts, then the circuit breaker fails fast."""
@@ -128,9 +126,10 @@ def test_a_publish_with_a_sick_cache_commits_and_is_retried(
     with django_capture_on_commit_callbacks(execute=True):
         article = make_article(body="Published while the cache was sick.")
     assert has_pending_invalidation()
-    assert "Published while the cache was sick." in client.get(
-        article.get_absolute_url()
-    ).content.decode()
+    assert (
+        "Published while the cache was sick."
+        in client.get(article.get_absolute_url()).content.decode()
+    )
     assert client.get("/healthz").status_code == 503
 
 

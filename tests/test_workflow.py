@@ -266,8 +266,9 @@ def test_approving_a_version_other_than_the_latest_is_refused(editor, clinician)
     workflow.submit(article=article, user=editor)
     before = snapshot(article)
     with pytest.raises(workflow.WorkflowError, match="text changed after you opened it"):
-        workflow.approve(article=article, reviewer=clinician, version=seen.number,
-                         content_hash=seen.content_hash)
+        workflow.approve(
+            article=article, reviewer=clinician, version=seen.number, content_hash=seen.content_hash
+        )
     assert snapshot(article) == before
 
 

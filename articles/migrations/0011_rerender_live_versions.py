@@ -117,15 +117,16 @@ def rerender_live_versions(apps, schema_editor, out=print):
                 + f" of live version {article.live_version}. Read the public page again "
                 "and approve it (or request changes)."
             )
-            out(f"Rendering changed for {article.slug} (version {article.live_version}): "
-                + ", ".join(parts))
+            out(
+                f"Rendering changed for {article.slug} (version {article.live_version}): "
+                + ", ".join(parts)
+            )
         Article.objects.filter(pk=article.pk).update(**fields)
     if changed:
         out(f"{changed} live guide(s) changed structure and are flagged for clinical review.")
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
         ("articles", "0010_versioned_public_copy"),
     ]

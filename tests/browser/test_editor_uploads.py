@@ -42,8 +42,12 @@ def _drop(page: Page, name: str, content_type: str, data: bytes) -> int:
     [
         ("anim.gif", "image/gif", _gif, "not a JPEG, PNG or WebP"),
         ("huge.png", "image/png", lambda: _png((8000, 5000), "1"), "the limit is 16 megapixels"),
-        ("big.png", "image/png", lambda: b"\x89PNG" + b"\0" * (5 * 1024 * 1024 + 10),
-         "larger than the limit of 5 MB"),
+        (
+            "big.png",
+            "image/png",
+            lambda: b"\x89PNG" + b"\0" * (5 * 1024 * 1024 + 10),
+            "larger than the limit of 5 MB",
+        ),
     ],
 )
 def test_a_refused_upload_shows_the_servers_reason_and_inserts_nothing(
