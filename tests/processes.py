@@ -143,7 +143,12 @@ def gunicorn_servers(
         for server in servers:
             server.process.terminate()
         for server in servers:
-            server.process.wait(timeout=30)
+            try:
+                # gunicorn's graceful timeout is 30 s; a loaded machine may need longer.
+                server.process.wait(timeout=90)
+            except subprocess.TimeoutExpired:
+                server.process.kill()
+                server.process.wait(timeout=30)
 
 
 def _wait_until_healthy(server: Server) -> None:

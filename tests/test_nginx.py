@@ -301,8 +301,8 @@ def test_a_publish_a_slug_change_and_an_archive_are_served_through_nginx_within_
     ]  # fmt: skip
     for change, statement, path, expect in steps:
         _keep_warm(proxy, [path, "/"])
-        change = _workflow_change(a.env, statement, path.split("/")[2])
-        elapsed, log = _seconds_until(proxy, path, change, expect)
+        process = _workflow_change(a.env, statement, path.split("/")[2])
+        elapsed, log = _seconds_until(proxy, path, process, expect)
         assert elapsed <= VISIBLE_WITHIN + RENDER_ALLOWANCE, (
             f"{change}: {path} showed the change after {elapsed:.2f} s: {log}"
         )
