@@ -374,7 +374,7 @@ def test_every_kind_of_public_change_reaches_every_public_url_of_both_instances_
 
     new_slug = "valium-diazepam-guide"
     warm(SLUG)
-    committed = _workflow(server_env, _edit(SLUG, slug=new_slug))
+    committed = _workflow(server_env, _publish(SLUG, slug=new_slug))
     links_new = lambda status, body: (  # noqa: E731
         status == 200 and f"/articles/{new_slug}/" in body and f"/articles/{SLUG}/" not in body
     )

@@ -210,6 +210,9 @@ def _workflow_change(env: dict[str, str], change: str, slug: str = SLUG) -> subp
         "editor.groups.add(Group.objects.get(name='Editors'))\n"
         "clinician, _ = User.objects.get_or_create(username='nginx-clinician')\n"
         "clinician.groups.add(Group.objects.get(name='Clinical reviewers'))\n"
+        "from articles.models import ReviewerProfile\n"
+        "ReviewerProfile.objects.get_or_create(user=clinician,"
+        " defaults={'display_name': 'Dr Nginx'})\n"
         f"article = Article.objects.get(slug={slug!r})\n"
         "committed = []\n"
         "with transaction.atomic():\n"
@@ -232,7 +235,9 @@ PUBLISH = (
     "    workflow.save_working_copy(article=article, user=editor,"
     " expected_version=article.lock_version)\n"
     "    workflow.submit(article=article, user=editor)\n"
-    "    workflow.approve(article=article, reviewer=clinician)\n"
+    "    latest = workflow.latest_revision(article)\n"
+    "    workflow.approve(article=article, reviewer=clinician, version=latest.number,"
+    " content_hash=latest.content_hash)\n"
 )
 ARCHIVE = "    workflow.archive(article=article, user=editor)\n"
 SLUG_CHANGE = (
@@ -241,7 +246,9 @@ SLUG_CHANGE = (
     "    workflow.save_working_copy(article=article, user=editor,"
     " expected_version=article.lock_version)\n"
     "    workflow.submit(article=article, user=editor)\n"
-    "    workflow.approve(article=article, reviewer=clinician)\n"
+    "    latest = workflow.latest_revision(article)\n"
+    "    workflow.approve(article=article, reviewer=clinician, version=latest.number,"
+    " content_hash=latest.content_hash)\n"
 )
 
 

@@ -16,8 +16,8 @@ from django import forms
 
 from articles.admin import ArticleForm
 from articles.admin_content import NormalisedTextForm
-from articles.models import Article, Reference, ReviewerProfile, Topic
-from tests.factories import make_article, make_clinician, make_editor
+from articles.models import TOPIC_LIVE_FIELDS, Article, Reference, ReviewerProfile, Topic
+from tests.factories import make_article, make_clinician, make_editor, make_topic, publish
 from tests.test_permissions import change_form_data
 
 pytestmark = pytest.mark.django_db
@@ -110,27 +110,27 @@ def _public_urls(article: Article, topic: Topic) -> list[str]:
 
 
 def _poison(char: str) -> tuple[Article, Topic]:
-    """A reviewed live guide with the character in every public text field,
-    written straight to the database as a restore or an old row could."""
+    """A reviewed live guide with the character in every public text field
+    (the live copy of the guide, its sources, its reviewer as recorded and
+    its topic's live text), written straight to the database as a restore or
+    an old row could."""
     reviewer = make_clinician("cl")
+    topic = make_topic(name="Topic", slug="topic", reviewer=reviewer)
     article = make_article(title="A guide", slug="poisoned", reviewer=reviewer,
                            body="## Part\n\nA guide body.")  # fmt: skip
-    topic = Topic.objects.create(name="Topic", slug="topic")
-    article.topics.add(topic)
+    article = publish(article, reviewer=reviewer, topics=[topic], sources=[{"title": "Source"}])
     bad = f"x{char}y"
     Article.objects.filter(pk=article.pk).update(
         live_title=f"A guide {bad}", live_summary=f"Summary {bad}",
         live_body_html=f"<p>A guide body {bad}</p>", live_text=f"A guide body {bad}",
-        live_headings=[{"id": "part", "text": f"Part {bad}"}],
+        live_headings=[{"id": "part", "text": f"Part {bad}", "level": 2}],
         live_corrections=[{"created_at": "2026-01-01T00:00:00+00:00", "public_note": bad}],
+        live_sources=[{"order": 0, "title": f"Source {bad}", "publisher": bad, "url": "",
+                       "date_accessed": None}],
+        live_reviewer={"name": f"Dr {bad}", "credentials": bad, "job_title": bad},
     )  # fmt: skip
     Topic.objects.filter(pk=topic.pk).update(
-        name=f"Topic {bad}", description=bad, nonproprietary_name=bad,
-        alternate_names=bad, drug_class=bad,
-    )  # fmt: skip
-    Reference.objects.create(article=article, title=f"Source {bad}", publisher=bad)
-    ReviewerProfile.objects.filter(user=reviewer).update(
-        display_name=f"Dr {bad}", credentials=bad, job_title=bad
+        **{name: f"Topic {bad}" if name == "live_name" else bad for name in TOPIC_LIVE_FIELDS}
     )
     return Article.objects.get(pk=article.pk), topic
 
