@@ -47,6 +47,8 @@ from markdown_it.token import Token
 from mdit_py_plugins.admon.index import admon_plugin
 from mdit_py_plugins.footnote import footnote_plugin
 
+from articles.text import strip_xml_illegal
+
 ALLOWED_TAGS = {
     "a", "abbr", "b", "blockquote", "br", "code", "dd", "del", "div", "dl", "dt", "em",
     "h2", "h3", "h4", "h5", "h6", "hr", "i", "img", "li", "ol", "p", "pre", "strong",
@@ -669,7 +671,10 @@ def render(text: str) -> Rendered:
     text saved before the limit existed can reach here) is shown as escaped
     paragraphs, every word kept, rather than cut off or crashing the page.
     """
-    text = text or ""
+    # XML-illegal characters (a lone surrogate cannot even be encoded) are
+    # refused at every entrance, naming the field (articles.text); one that
+    # reached the database anyway must not crash the page.
+    text = strip_xml_illegal(text or "")
     parsed = _safely_parsed(text)
     if parsed is None:
         return Rendered(html=sanitise(_as_paragraphs(text)), headings=[])
@@ -682,8 +687,10 @@ def render(text: str) -> Rendered:
 def problems(text: str) -> list[Problem]:
     """Everything that stops ``text`` being saved as a guide body, in the
     order found: size and nesting past the bounds, malformed callouts, images
-    without alt text. An empty list means it may be saved. Never raises."""
-    return list(_problems(text or ""))
+    without alt text. An empty list means it may be saved. Never raises.
+    XML-illegal characters are not reported here: the text entrances
+    (``articles.text``) refuse them with a message naming the field."""
+    return list(_problems(strip_xml_illegal(text or "")))
 
 
 @functools.lru_cache(maxsize=16)

@@ -27,14 +27,19 @@ from articles import workflow
 from articles.models import (
     CLINICAL_REVIEWERS_GROUP,
     EDITORS_GROUP,
+    TOPIC_LIVE_FIELDS,
     Article,
     Review,
     ReviewerProfile,
     Revision,
+    Topic,
+    TopicReview,
 )
 from tests.factories import approve, edit, make_article, make_clinician, make_editor, make_user
 
 pytestmark = pytest.mark.django_db
+
+TOPIC_PUBLIC_FIELDS = ("live_version", *TOPIC_LIVE_FIELDS)
 
 # Public state of an article: what readers see and what records an approval.
 # Any field named live_* counts, so fields added later are covered too.
@@ -57,13 +62,23 @@ def public_snapshot() -> dict[str, Any]:
         "articles": {row["id"]: row for row in Article.objects.values("id", *live_fields)},
         "reviews": {row["id"]: row for row in Review.objects.values()},
         "versions": {row["id"]: row for row in Revision.objects.values()},
+        # A topic's public text is its approved version's (ADR 0001).
+        "topics": {row["id"]: row for row in Topic.objects.values("id", *TOPIC_PUBLIC_FIELDS)},
+        "topic reviews": {row["id"]: row for row in TopicReview.objects.values()},
     }
 
 
-def unexplained_changes(before: dict, after: dict, allowed: set[int]) -> list[str]:
+def unexplained_changes(before: dict, after: dict, allowed: set) -> list[str]:
     """Changes to public state not made by a workflow step on an article in
-    ``allowed``. New versions are fine: they are working copies."""
+    ``allowed`` (ids) or a topic in it (``("topic", id)``). New versions are
+    fine: they are working copies."""
     problems = []
+    for pk, row in before["topics"].items():
+        if ("topic", pk) not in allowed and after["topics"].get(pk) != row:
+            problems.append(f"topic {pk}: {row} -> {after['topics'].get(pk)}")
+    for pk, row in after["topic reviews"].items():
+        if pk not in before["topic reviews"] and ("topic", row["topic_id"]) not in allowed:
+            problems.append(f"topic review {pk} added outside the workflow")
     for pk, row in before["articles"].items():
         if pk not in allowed and after["articles"].get(pk) != row:
             problems.append(f"article {pk}: {row} -> {after['articles'].get(pk)}")
@@ -310,6 +325,14 @@ def workflow_calls(monkeypatch) -> list[tuple[str, int]]:
             return result
 
         monkeypatch.setattr(workflow, step, spy)
+    original_topic = workflow.approve_topic
+
+    def spy_topic(*args: Any, **kwargs: Any):
+        result = original_topic(*args, **kwargs)
+        calls.append(("approve_topic", ("topic", kwargs["topic"].pk)))
+        return result
+
+    monkeypatch.setattr(workflow, "approve_topic", spy_topic)
     return calls
 
 

@@ -50,6 +50,7 @@ def test_behind_one_proxy_the_client_is_the_entry_the_proxy_appended():
     assert _address(**_through_proxy(CLINICIAN_HOME, ATTACKER)) == ATTACKER
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("proxies", [1, 2, 3])
 def test_no_header_a_client_writes_can_choose_its_address(proxies):
     """Generated inputs: whatever list of addresses (or junk) the client puts
@@ -167,6 +168,7 @@ def _settings(**env: str) -> str:
     return result.stdout.strip().splitlines()[-1]
 
 
+@pytest.mark.slow
 def test_behind_the_documented_tls_proxy_axes_reads_the_proxy_appended_address():
     """DJANGO_SECURE_PROXY_SSL_HEADER=1 (the README's proxy set-up) means one
     proxy on 127.0.0.1; without it the header is ignored; both are adjustable."""
@@ -183,6 +185,7 @@ def test_behind_the_documented_tls_proxy_axes_reads_the_proxy_appended_address()
     )
 
 
+@pytest.mark.slow
 def test_a_malformed_trusted_proxy_list_stops_start_up():
     clean = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
     clean.update(DJANGO_SECRET_KEY=secrets.token_urlsafe(50), DJANGO_ALLOWED_HOSTS="example.org",

@@ -44,6 +44,7 @@ def site(tmp_path_factory: pytest.TempPathFactory):
         yield env
 
 
+@pytest.mark.slow
 def test_dumpdata_redirected_to_a_file_loads_back_into_a_fresh_database(site, tmp_path):
     """`manage.py dumpdata > backup.json` writes only JSON (it used to start
     with the "AXES: BEGIN" log line), and `loaddata backup.json` restores it
@@ -67,6 +68,7 @@ def test_dumpdata_redirected_to_a_file_loads_back_into_a_fresh_database(site, tm
     assert json.loads(again.read_text(encoding="utf-8")) == data
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "command",
     [

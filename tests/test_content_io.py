@@ -573,6 +573,7 @@ def test_a_badly_typed_fixture_gets_a_message_naming_object_and_field(tmp_path, 
     assert Article.objects.count() == 0
 
 
+@pytest.mark.slow
 def test_a_bad_fixture_exits_1_with_a_message_and_no_traceback_as_a_process(tmp_path):
     import subprocess
     import sys

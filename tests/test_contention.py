@@ -101,6 +101,7 @@ def _body(session: AdminSession, pk: str) -> str:
     return dict(session.change_form(_change_path(pk)))["body"]
 
 
+@pytest.mark.slow
 def test_two_editors_saving_different_guides_at_the_same_instant_never_get_a_500(site):
     """20 rounds; in each, both editors post their change form at once, each
     to a different server. Every save succeeds (302) and every line is kept."""
@@ -148,6 +149,7 @@ def _write_guides(folder: Path, count: int, *, edition: int = 0) -> None:
         )
 
 
+@pytest.mark.slow
 def test_readers_and_an_editor_get_no_500_during_a_long_import(site):  # noqa: C901 (readers, an editor and an import in one timeline)
     """While import_articles runs (2,000 new files of about 1,000 words, then
     re-imports in which 200 of them changed, until the readers have had 20
@@ -217,6 +219,7 @@ def test_readers_and_an_editor_get_no_500_during_a_long_import(site):  # noqa: C
     assert saves[302] >= 3, saves
 
 
+@pytest.mark.slow
 def test_sqlite_connections_use_wal_immediate_transactions_and_the_busy_timeout(tmp_path):
     """What every SQLite connection of the site is set to (on either leg: the
     default database is SQLite): WAL, synchronous=NORMAL (1), a busy timeout

@@ -292,6 +292,7 @@ def _seconds_until(proxy: Nginx, path: str, change: subprocess.Popen, seen) -> t
         time.sleep(0.01)
 
 
+@pytest.mark.slow
 def test_a_publish_a_slug_change_and_an_archive_are_served_through_nginx_within_a_second(site):
     """After each public change, nginx's micro-cache serves the new state
     on every request within a second of the commit, plus the time the app
@@ -318,6 +319,7 @@ def test_a_publish_a_slug_change_and_an_archive_are_served_through_nginx_within_
             assert "Renamed." in body
 
 
+@pytest.mark.slow
 def test_anonymous_pages_are_served_from_the_micro_cache(site):
     """The micro-cache works: repeated anonymous requests are cache hits,
     and after a page expires one revalidation renews it for the rest of
@@ -338,6 +340,7 @@ def test_anonymous_pages_are_served_from_the_micro_cache(site):
     assert sum(c == "HIT" for _, c in statuses) > len(statuses) / 2, statuses
 
 
+@pytest.mark.slow
 def test_a_signed_in_editor_never_gets_a_cached_page_nor_leaves_one(site):
     """A request with a session cookie bypasses the micro-cache in both
     directions: the editor gets the page as rendered now, and what was
@@ -373,6 +376,7 @@ def test_a_signed_in_editor_never_gets_a_cached_page_nor_leaves_one(site):
     assert headers["Location"].startswith("/admin/login/")
 
 
+@pytest.mark.slow
 def test_only_anonymous_get_and_head_without_cookies_set_are_ever_cached(site):
     """Any method but GET and HEAD goes to the app every time and its
     answer is never stored (a GET afterwards still gets the cached page);
@@ -404,6 +408,7 @@ def test_only_anonymous_get_and_head_without_cookies_set_are_ever_cached(site):
         assert headers["X-Cache-Status"] in {"MISS", "EXPIRED"}
 
 
+@pytest.mark.slow
 def test_plain_http_is_redirected_to_https_and_security_headers_pass_unchanged(site, tmp_path):
     """Every plain-HTTP URL answers 301 to the same path and query over
     HTTPS. Every security header the app sends on a page, a redirect and
@@ -435,6 +440,7 @@ def test_plain_http_is_redirected_to_https_and_security_headers_pass_unchanged(s
     assert "203.0.113.9" not in logs
 
 
+@pytest.mark.slow
 def test_files_from_disk_carry_the_headers_the_app_sends(site):
     """Static files and uploads served by nginx from disk have the same
     caching and security headers as when the app serves them, and

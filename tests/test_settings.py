@@ -45,6 +45,7 @@ def test_production_without_required_values_refuses_to_start(env, message):
     assert message in result.stderr
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("key", "why"),
     [
@@ -67,6 +68,7 @@ def test_a_weak_secret_key_is_refused_at_start_with_debug_off(key, why):
     assert key not in result.stderr, "the message must not echo the secret"
 
 
+@pytest.mark.slow
 def test_a_weak_secret_key_stops_manage_py_and_gunicorn_before_they_serve(tmp_path):
     """The refusal happens when settings load, so every entry point (commands,
     the WSGI application gunicorn preloads) stops with the same message."""
@@ -80,6 +82,7 @@ def test_a_weak_secret_key_stops_manage_py_and_gunicorn_before_they_serve(tmp_pa
         assert "DJANGO_SECRET_KEY is too weak" in result.stderr
 
 
+@pytest.mark.slow
 def test_a_strong_key_and_a_development_key_with_debug_on_are_accepted():
     """`make run`'s key (secrets.token_urlsafe(50)) starts production settings;
     DEBUG on still supplies its development key."""
@@ -259,6 +262,7 @@ def test_gunicorn_gives_web_workers_a_statement_timeout_under_the_worker_timeout
     assert result.stdout.strip() == expected
 
 
+@pytest.mark.slow
 def test_the_readme_documents_every_environment_variable_the_code_reads():
     """Each variable read by settings.py or gunicorn.conf.py has a row in the
     README's "Running in production" table."""
