@@ -9,7 +9,6 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
 BEFORE = [("articles", "0009_public_partial_indexes")]
-AFTER = [("articles", "0010_versioned_public_copy")]
 
 
 @pytest.fixture
@@ -61,7 +60,9 @@ def test_migration_0010_keeps_what_readers_saw_and_every_review_valid(migrator):
                           reviewer=reviewer, decision="approved")  # fmt: skip
 
     executor = MigrationExecutor(connection)
-    executor.migrate(AFTER)
+    # Through 0010 and every later migration: the assertions use today's
+    # models, whose columns the later migrations add.
+    executor.migrate(executor.loader.graph.leaf_nodes())
 
     from articles.models import Article as LiveArticle
     from articles.models import Topic as LiveTopic

@@ -262,6 +262,7 @@ def test_the_admin_approve_post_refuses_anything_but_the_version_and_hash_read(
     html = response.content.decode()
     assert (
         "which version you read" in html
+        or "is not a version number" in html
         or "not a version of this guide" in html
         or ("changed after you opened it" in html)
     )
@@ -457,7 +458,7 @@ def test_a_revert_cannot_launder_the_authorship_of_the_restored_text(editor):
         approve(article, a)
     assert Article.objects.get(pk=article.pk).live_version == 5
     approve(article, c)
-    assert Article.objects.get(pk=article.pk).live_body_html == "<p>v4 by A</p>"
+    assert Article.objects.get(pk=article.pk).live_body_html.strip() == "<p>v4 by A</p>"
 
 
 def test_a_revert_of_a_revert_still_carries_the_first_authors(editor):
@@ -510,6 +511,9 @@ def test_one_edit_writes_one_history_row(editor):
 def test_never_reviewed_live_guides_are_overdue_everywhere(client, guides, clinician):
     """Issue 11, fault 7: on a fresh install both seeds are live and never
     reviewed, yet review_status said 0 overdue and exited 0."""
+    # seed_demo now approves the seeds: a live guide never reviewed comes
+    # from an old backup, as here.
+    Article.objects.update(last_reviewed=None, reviewed_by=None, next_review_due=None)
     out = StringIO()
     with pytest.raises(CommandError, match="2 guide"):
         call_command("review_status", stdout=out)
