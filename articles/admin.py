@@ -646,13 +646,27 @@ class ReviewQueueAdmin(admin.ModelAdmin):
         return format_html('<a href="{}">{}</a>', url, _("Review"))
 
 
+class ReviewerProfileForm(NormalisedTextForm):
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        candidate = ReviewerProfile(
+            pk=self.instance.pk,
+            **{name: cleaned.get(name, "") for name in
+               ("display_name", "registration_body", "registration_number")},
+        )  # fmt: skip
+        conflict = workflow.reviewer_identity_conflict(candidate)
+        if conflict:
+            raise forms.ValidationError(conflict, code="identity")
+        return cleaned
+
+
 @admin.register(ReviewerProfile)
 class ReviewerProfileAdmin(ReadOnlyHistoryMixin, SimpleHistoryAdmin):
     """Only the clinician themself or an administrator edits a profile, and
     every edit is kept in its history. Readers see the name recorded with
     each review, so an edit never changes who reviewed a published page."""
 
-    form = NormalisedTextForm
+    form = ReviewerProfileForm
     list_display = ["display_name", "credentials", "job_title", "user"]
     list_select_related = ["user"]
     search_fields = ["display_name", "user__username", "registration_number"]

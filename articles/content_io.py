@@ -399,8 +399,43 @@ def restore_backup(path: Path) -> dict[str, int]:
     for entry in data:
         if isinstance(entry, dict) and isinstance(entry.get("model"), str):
             counts[entry["model"]] = counts.get(entry["model"], 0) + 1
-    _load_entries(data, path, content_only=False)
+    with transaction.atomic():
+        _load_entries(data, path, content_only=False)
+        _require_approved_live_copies(path)
     return counts
+
+
+def _require_approved_live_copies(path: Path) -> None:
+    """A restored guide or topic is live only on a version with a
+    clinician's approval of exactly that content (its hash): a backup edited
+    to point ``live_version`` at an unapproved version is refused whole."""
+    for article in Article.objects.filter(live_version__isnull=False):
+        revision = article.revisions.filter(number=article.live_version).first()
+        approved = (
+            revision is not None
+            and article.reviews.filter(
+                decision="approved", revision=revision, content_hash=revision.content_hash
+            ).exists()
+        )
+        if not approved:
+            raise ContentError(
+                f"{path}: guide {article.slug!r} is live on version {article.live_version}, "
+                "which no clinician approved as stored; nothing was restored."
+            )
+    for topic in Topic.objects.filter(live_version__isnull=False):
+        revision = topic.revisions.filter(number=topic.live_version).first()
+        # Migration 0010 made every topic that was already public its own
+        # approved version 1, without a review (topic text had none then).
+        legacy = topic.live_version == 1 and not topic.reviews.exists()
+        approved = legacy or (
+            revision is not None
+            and topic.reviews.filter(revision=revision, content_hash=revision.content_hash).exists()
+        )
+        if not approved:
+            raise ContentError(
+                f"{path}: topic {topic.slug!r} is live on version {topic.live_version}, "
+                "which no clinician approved as stored; nothing was restored."
+            )
 
 
 def read_json(path: Path) -> Any:
@@ -556,6 +591,16 @@ def _load_entries(data: list, path: Path, *, content_only: bool) -> int:
                 # Already stored: it must be exactly what is there.
                 _require_unchanged(obj, item, entry, label)
                 continue
+            if content_only and isinstance(obj, Revision | TopicRevision):
+                # A new version of a guide or topic stored before this load
+                # would be a change with no author: approvable by anyone.
+                parent = obj.article if isinstance(obj, Revision) else obj.topic
+                if not any(parent.pk == other.pk and type(parent) is type(other)
+                           for _, other in saved):  # fmt: skip
+                    raise ContentError(
+                        f"{label}: {parent} is already stored; a fixture never adds versions "
+                        "to it (propose a change with import_articles or the admin)."
+                    )
             try:
                 with transaction.atomic():
                     item.save()

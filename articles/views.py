@@ -159,13 +159,15 @@ class ArticleDetailView(ConditionalGetMixin, DetailView):
         except Article.DoesNotExist:
             raise Http404(_("No guide at this address.")) from None
 
-    # (pk, live version, when the live copy changed, newest topic change) of
-    # the public articles. Built once: filtering a built QuerySet costs half
-    # as much as building it again on every page-cache miss.
+    # (pk, live version, when the live copy changed, newest topic change,
+    # last review) of the public articles. The page shows who reviewed it and
+    # when, so a periodic review (no new text) moves its validators too.
+    # Built once: filtering a built QuerySet costs half as much as building
+    # it again on every page-cache miss.
     stamps = (
         Article.objects.published()
         .annotate(topics_changed=_topics_changed())
-        .values_list("pk", "live_version", "live_updated_at", "topics_changed")
+        .values_list("pk", "live_version", "live_updated_at", "topics_changed", "last_reviewed")
     )
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
@@ -185,8 +187,8 @@ class ArticleDetailView(ConditionalGetMixin, DetailView):
         return super().get(request, *args, **kwargs)
 
     def validators(self) -> tuple[str, datetime | None]:
-        pk, live_version, live_updated_at, topics_changed = self.stamp
-        changed = max(filter(None, [live_updated_at, topics_changed]), default=None)
+        pk, live_version, live_updated_at, topics_changed, last_reviewed = self.stamp
+        changed = max(filter(None, [live_updated_at, topics_changed, last_reviewed]), default=None)
         return _stamp("article", pk, live_version, changed), changed
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:

@@ -138,12 +138,19 @@ def authors_of_pending_changes(article: Article) -> set[int | None]:
     original authors of any text a revert among them restored: none of
     them may approve the change."""
     authors: set[int | None] = set()
-    for created_by, restored_from in article.revisions.filter(
-        number__gt=article.approved_revision_number
-    ).values_list("created_by", "restored_from"):
+    pending = article.revisions.filter(number__gt=article.approved_revision_number)
+    for number, created_by, restored_from, content_hash in pending.values_list(
+        "number", "created_by", "restored_from", "content_hash"
+    ):
         authors.add(created_by)
         if restored_from is not None:
             authors |= text_authors(article, restored_from)
+        # Text pasted or imported back is the earlier text, whoever typed it
+        # again: only the revert button records that, so match by content.
+        for earlier in article.revisions.filter(
+            number__lt=number, content_hash=content_hash
+        ).values_list("number", flat=True):
+            authors |= text_authors(article, earlier)
     return authors
 
 
@@ -446,6 +453,10 @@ def _approve_locked(article: Article, reviewer: User, read: Revision,
             _("You wrote part of this change, or the text it restores, so another clinician "
               "must approve it.")
         )  # fmt: skip
+    if periodic and reviewer.pk in text_authors(article, latest.number):
+        raise WorkflowError(
+            _("You wrote part of the live text, so another clinician must review it.")
+        )
     profile = _require_approver(reviewer, _("articles"))
     if read.slug != article.live_slug:
         taken = Article.objects.filter(live_slug=read.slug).exclude(pk=article.pk)
@@ -654,11 +665,17 @@ def save_topic(*, topic: Topic, user: User, expected_version: int | None) -> Top
 
 
 def topic_pending_authors(topic: Topic) -> set[int | None]:
-    return set(
-        topic.revisions.filter(number__gt=topic.approved_revision_number).values_list(
-            "created_by", flat=True
+    """Who wrote the pending topic versions, and who wrote any earlier
+    version whose text one of them repeats (pasted back or loaded again)."""
+    pending = topic.revisions.filter(number__gt=topic.approved_revision_number)
+    authors = set(pending.values_list("created_by", flat=True))
+    for number, content_hash in pending.values_list("number", "content_hash"):
+        authors |= set(
+            topic.revisions.filter(number__lt=number, content_hash=content_hash).values_list(
+                "created_by", flat=True
+            )
         )
-    )
+    return authors
 
 
 def latest_topic_revision(topic: Topic) -> TopicRevision | None:
@@ -710,6 +727,27 @@ def may_edit_profile(*, profile: ReviewerProfile, user: User) -> bool:
 
 
 @transaction.atomic
+def reviewer_identity_conflict(profile: ReviewerProfile) -> str | None:
+    """Why ``profile`` would pass for another reviewer (the same public name,
+    or the same registration body and number), or None. Readers identify a
+    reviewer by these, so one clinician cannot sign as another."""
+    others = ReviewerProfile.objects.exclude(pk=profile.pk)
+    if others.filter(display_name__iexact=(profile.display_name or "").strip()).exists():
+        return _("Another reviewer already uses the public name “%(name)s”.") % {
+            "name": profile.display_name
+        }
+    number = (profile.registration_number or "").strip()
+    if (
+        number
+        and others.filter(
+            registration_body__iexact=(profile.registration_body or "").strip(),
+            registration_number__iexact=number,
+        ).exists()
+    ):
+        return _("Another reviewer already has that registration number.")
+    return None
+
+
 def save_reviewer_profile(*, profile: ReviewerProfile, user: User | None) -> ReviewerProfile:
     """Save a reviewer profile, recorded in its history with who changed it.
     ``user`` None is a command run by the site's operator (create_account).
@@ -718,6 +756,9 @@ def save_reviewer_profile(*, profile: ReviewerProfile, user: User | None) -> Rev
         raise WorkflowError(
             _("Only the clinician themself or an administrator can change a reviewer profile.")
         )
+    conflict = reviewer_identity_conflict(profile)
+    if conflict:
+        raise WorkflowError(conflict)
     profile._history_user = user if user is not None and user.is_authenticated else None
     profile.save()
     return profile

@@ -17,6 +17,7 @@ from articles.models import (
     VERSION_FIELDS,
     Article,
     Review,
+    ReviewerProfile,
     Revision,
     SlugRedirect,
     Topic,
@@ -25,10 +26,12 @@ from articles.models import (
 from tests.conftest import visible_text
 from tests.factories import (
     approve,
+    approve_topic,
     edit,
     make_article,
     make_clinician,
     make_editor,
+    make_staff,
     make_topic,
     make_user,
     publish,
@@ -702,3 +705,129 @@ def test_a_periodic_review_publishes_no_second_correction_note(editor, clinician
     review = approve(article, make_clinician("second"))
     assert review.public_note == ""
     assert len(Article.objects.get(pk=article.pk).live_corrections) == 1
+
+
+# Found by the attacker (a fresh helper trying every route) ------------------------------
+
+
+def test_text_pasted_back_carries_the_authors_of_the_version_it_repeats(editor):
+    """Only the revert button recorded where restored text came from: an
+    editor pasting back clinician A's text let A approve it."""
+    a, b, c = make_clinician("a"), make_clinician("b"), make_clinician("c")
+    article = make_article(author=editor, reviewer=c, body="Safe.")
+    edit(article, a, body="LAUNDER-X by A.")
+    edit(article, a, body="Another draft by A.")
+    edit(article, editor, body="Safe again.")
+    workflow.submit(article=article, user=editor)
+    approve(article, b)
+    edit(article, editor, body="LAUNDER-X by A.")
+    workflow.submit(article=article, user=editor)
+    with pytest.raises(workflow.WorkflowError, match="another clinician"):
+        approve(article, a)
+    approve(article, c)
+    assert "LAUNDER-X" in Article.objects.get(pk=article.pk).live_body_html
+
+
+def _dual(username: str):
+    """A clinician who is also an editor (the attacker's dual-role user)."""
+    from django.contrib.auth.models import Group
+
+    from articles.models import EDITORS_GROUP
+
+    user = make_clinician(username)
+    user.groups.add(Group.objects.get(name=EDITORS_GROUP))
+    return user
+
+
+def test_topic_text_typed_again_carries_the_authors_of_the_version_it_repeats(editor):
+    a, b = _dual("a"), make_clinician("b")
+    topic = make_topic(name="Anxiety", slug="anxiety", author=editor, reviewer=b)
+
+    def write(user, description):
+        current = Topic.objects.get(pk=topic.pk)
+        current.description = description
+        workflow.save_topic(topic=current, user=user, expected_version=current.lock_version)
+
+    write(a, "X by A.")
+    write(editor, "Y by the editor.")
+    approve_topic(topic, b)
+    write(editor, "X by A.")
+    with pytest.raises(workflow.WorkflowError):
+        approve_topic(topic, a)
+    assert Topic.objects.get(pk=topic.pk).live_description == "Y by the editor."
+
+
+def test_the_author_of_the_live_text_cannot_do_its_periodic_review(editor):
+    a, b = _dual("a"), make_clinician("b")
+    article = make_article(author=editor, reviewer=b)
+    publish(article, a, b, body="Written by A.")
+    with pytest.raises(workflow.WorkflowError, match="another clinician"):
+        approve(article, a)
+
+
+def test_a_periodic_review_moves_the_page_validators(client, editor):
+    """The page shows who reviewed it and when: a periodic review with no new
+    text must not be answered 304 with the old reviewer."""
+    b, c = make_clinician("b"), make_clinician("c")
+    article = make_article(author=editor, reviewer=b)
+    url = article.get_absolute_url()
+    before = public(client, url)
+    approve(article, c)
+    cache.clear()
+    after = client.get(url, headers={"if-none-match": before["ETag"]})
+    assert after.status_code == 200
+    assert after["ETag"] != before["ETag"]
+
+
+def test_a_fixture_cannot_add_a_version_to_a_stored_guide(tmp_path, guides):
+    article = Article.objects.get(slug="valium-diazepam")
+    fixture = tmp_path / "more.json"
+    fixture.write_text(json.dumps([{
+        "model": "articles.revision",
+        "fields": {"article": ["valium-diazepam"], "number": 9, "title": "T", "slug": article.slug,
+                   "summary": "S", "body": "FIXTURE-EVIL", "topics": [], "sources": []},
+    }]))  # fmt: skip
+    with pytest.raises(CommandError, match="never adds versions"):
+        call_command("load_guides", str(fixture), stdout=StringIO())
+    assert not article.revisions.filter(body="FIXTURE-EVIL").exists()
+
+
+def test_seed_demo_never_publishes_an_editors_change_to_a_seed(editor):
+    call_command("seed_demo", stdout=StringIO())
+    seed = Article.objects.get(slug="valium-diazepam")
+    workflow.archive(article=seed, user=make_staff(superuser=True))
+    workflow.restore(article=seed, user=make_staff(superuser=True))
+    edit(seed, editor, correction_note="SEED-NOTE-EVIL")
+    call_command("seed_demo", stdout=StringIO())
+    seed = Article.objects.get(slug="valium-diazepam")
+    assert seed.live_version is None
+    assert "SEED-NOTE-EVIL" not in json.dumps(seed.live_corrections)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_backup_pointing_live_at_an_unapproved_version_is_refused(tmp_path, editor, clinician):
+    article = make_article(author=editor, reviewer=clinician)
+    edit(article, editor, body="RESTORE-NOAPPROVAL")
+    backup = tmp_path / "backup.json"
+    call_command("dumpdata", "articles", "auth.user", "auth.group", "--natural-foreign",
+                 "--natural-primary", output=str(backup))  # fmt: skip
+    data = json.loads(backup.read_text())
+    for entry in data:
+        if entry["model"] == "articles.article":
+            entry["fields"]["live_version"] = entry["fields"]["approved_revision_number"] = 2
+    backup.write_text(json.dumps(data))
+    call_command("flush", interactive=False)
+    make_staff("restorer", superuser=True)
+    with pytest.raises(CommandError, match="no clinician approved"):
+        call_command("restore_backup", str(backup), "--user", "restorer", stdout=StringIO())
+    assert not Article.objects.exists()
+
+
+def test_a_clinician_cannot_take_another_reviewers_public_name():
+    make_clinician("one")
+    two = make_clinician("two")
+    taken = ReviewerProfile.objects.exclude(user=two).get().display_name
+    profile = two.reviewer_profile
+    profile.display_name = taken.upper()
+    with pytest.raises(workflow.WorkflowError, match="already uses the public name"):
+        workflow.save_reviewer_profile(profile=profile, user=two)

@@ -72,13 +72,21 @@ class Command(BaseCommand):
             latest = workflow.latest_topic_revision(topic)
             if latest is None or latest.number == topic.live_version:
                 continue
+            if topic.revisions.filter(created_by__isnull=False).exists():
+                continue  # someone has edited it: a clinician reviews that, not the demo
             try:
                 workflow.approve_topic(topic=topic, reviewer=reviewer, version=latest.number,
                                        content_hash=latest.content_hash)  # fmt: skip
             except workflow.WorkflowError as error:
                 raise CommandError(f"topic {topic.slug}: {error}") from None
         published = 0
-        for article in Article.objects.filter(slug__in=slugs, live_version__isnull=True):
+        # Only guides exactly as the fixture loaded them, never published and
+        # never edited by anyone: the demonstration reviewer approves the
+        # seeds, not an editor's later change (which a clinician reviews).
+        untouched = Article.objects.filter(
+            slug__in=slugs, live_version__isnull=True, published_at__isnull=True
+        ).exclude(revisions__created_by__isnull=False)
+        for article in untouched:
             try:
                 if article.status != Article.Status.IN_REVIEW:
                     workflow.submit(article=article, user=editor)
