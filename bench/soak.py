@@ -124,7 +124,7 @@ def build(db: str, work: Path, env: dict[str, str]) -> str:
             connection.execute('CREATE DATABASE "hs_bench_soak"')
     manage(env, "migrate", "--noinput")
     manage(env, "collectstatic", "--noinput", "--verbosity", "0")
-    manage(env, "load_guides")
+    manage(env, "seed_demo")
     for name in ("soak-editor", "soak-author"):
         manage(env, "create_account", name, "--role", "editor")
     manage(env, "create_account", "soak-clinician", "--role", "clinician",

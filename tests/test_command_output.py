@@ -36,7 +36,7 @@ def site(tmp_path_factory: pytest.TempPathFactory):
     with fresh_database(tmp_path, "dump") as url:
         env = site_env(url, tmp_path, DJANGO_ACCOUNT_PASSWORD="a-long-enough-passphrase")
         manage(env, "migrate", "--noinput")
-        manage(env, "load_guides")
+        manage(env, "seed_demo")
         manage(
             env, "create_account", "cleo", "--role", "clinician",
             "--display-name", "Dr Cleo Adams", "--credentials", "MBChB",

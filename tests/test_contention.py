@@ -68,7 +68,7 @@ def site(tmp_path_factory: pytest.TempPathFactory):
         )
         manage(env, "migrate", "--noinput")
         manage(env, "collectstatic", "--noinput", "--verbosity", "0")
-        manage(env, "load_guides")
+        manage(env, "seed_demo")
         for editor in ("eddie", "edna"):
             manage(env, "create_account", editor, "--role", "editor")
         pks = manage(

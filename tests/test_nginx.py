@@ -91,7 +91,7 @@ def app_env(shared_database: str, shared_redis: str, tmp_path: Path) -> dict[str
     for command in (
         ["migrate", "--noinput"],
         ["collectstatic", "--noinput", "--verbosity", "0"],
-        ["load_guides"],
+        ["seed_demo"],
     ):
         _manage(env, *command)
     (tmp_path / "media" / "uploads").mkdir(parents=True)
