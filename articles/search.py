@@ -67,34 +67,11 @@ SQLITE_REBUILD = [
 
 
 # PostgreSQL: the weighted document is stored in a column that a trigger
-# keeps in step with the live copy (migration 0008), so neither filtering nor
-# ranking re-reads the text. Ranking is done over at most PG_CANDIDATES
+# keeps in step with the live copy (migration 0008 holds its SQL), so
+# neither filtering nor ranking re-reads the text. Ranking is done over at most PG_CANDIDATES
 # matches (guides in physical order), so a word found in every guide costs
 # the same as a rare one; the weights put title matches first.
 PG_CANDIDATES = 1000
-PG_DOCUMENT = """
-    setweight(to_tsvector('english', coalesce(NEW.live_title, '')), 'A') ||
-    setweight(to_tsvector('english', coalesce(NEW.live_summary, '')), 'B') ||
-    setweight(to_tsvector('english', coalesce(NEW.live_text, '')), 'C')"""
-PG_SEARCH_SETUP = [
-    "ALTER TABLE articles_article ADD COLUMN IF NOT EXISTS search_document tsvector",
-    f"""CREATE OR REPLACE FUNCTION article_search_document() RETURNS trigger AS $$
-        BEGIN NEW.search_document := {PG_DOCUMENT}; RETURN NEW; END
-        $$ LANGUAGE plpgsql""",
-    "DROP TRIGGER IF EXISTS article_search_document ON articles_article",
-    """CREATE TRIGGER article_search_document
-        BEFORE INSERT OR UPDATE OF live_title, live_summary, live_text ON articles_article
-        FOR EACH ROW EXECUTE FUNCTION article_search_document()""",
-    "UPDATE articles_article SET live_title = live_title",
-    "DROP INDEX IF EXISTS article_search_gin",
-    "CREATE INDEX article_search_gin ON articles_article USING gin (search_document)",
-]
-PG_SEARCH_TEARDOWN = [
-    "DROP TRIGGER IF EXISTS article_search_document ON articles_article",
-    "DROP FUNCTION IF EXISTS article_search_document()",
-    "DROP INDEX IF EXISTS article_search_gin",
-    "ALTER TABLE articles_article DROP COLUMN IF EXISTS search_document",
-]
 
 
 def ensure_sqlite_index(db: BaseDatabaseWrapper, *, rebuild: bool = False) -> None:
