@@ -498,6 +498,17 @@ def _check_content_entry(entry: Any, label: str) -> None:
         )
 
 
+def _json_strings(value: Any) -> list[str]:
+    """Every string inside a JSON value (keys included), depth first."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [s for k, v in value.items() for s in (*_json_strings(k), *_json_strings(v))]
+    if isinstance(value, list):
+        return [s for item in value for s in _json_strings(item)]
+    return []
+
+
 def _check_types(entry: dict, model: type, label: str) -> None:  # noqa: C901 (one branch per kind of model field)
     """JSON types against the model's fields, so a list never becomes a
     string's Python repr and text is normalised and XML-legal."""
@@ -533,6 +544,12 @@ def _check_types(entry: dict, model: type, label: str) -> None:  # noqa: C901 (o
             ok = isinstance(value, bool)
             expected = "true or false"
         elif isinstance(field, models.JSONField):
+            # A version's topics and sources are public text too.
+            found = sorted({c for text in _json_strings(value) for c in find_xml_illegal(text)})
+            if found:
+                raise ContentError(
+                    f"{where}: contains characters that cannot be published ({', '.join(found)})."
+                )
             ok = True
             expected = ""
         else:  # text, dates and times travel as strings
@@ -651,10 +668,11 @@ def _complete_new_drafts(articles: list[Article]) -> None:
         article.refresh_from_db()
         latest = article.revisions.order_by("-number").first()
         if latest is None or latest.content_hash != article.working_hash():
+            # Every field a version holds (topics and sources included), so
+            # its hash is the working copy's.
             Revision.objects.create(
                 article=article, number=(latest.number if latest else 0) + 1,
-                title=article.title, summary=article.summary, body=article.body,
-                correction_note=article.correction_note,
+                **article.working_snapshot(),
             )  # fmt: skip
 
 

@@ -166,3 +166,24 @@ def test_json_ld_stays_valid_json_with_the_character(client, char):
     article, _topic = _poison(char)
     data = _json_ld(client.get(article.get_absolute_url()).content.decode())
     assert data["name"].startswith("A guide")
+
+
+def test_a_fixture_source_with_a_forbidden_character_is_refused(tmp_path, db):
+    """Sources travel as JSON inside a version: their text is checked too."""
+    import json
+
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    fixture = tmp_path / "sources.json"
+    fixture.write_text(json.dumps([
+        {"model": "articles.article", "fields": {"title": "T", "slug": "t", "summary": "S",
+                                                  "body": "B"}},
+        {"model": "articles.revision", "fields": {"article": ["t"], "number": 1, "title": "T",
+                                                   "slug": "t", "summary": "S", "body": "B",
+                                                   "topics": [],
+                                                   "sources": [{"title": "A\u000bB"}]}},
+    ]))  # fmt: skip
+    with pytest.raises(CommandError, match="U\\+000B"):
+        call_command("load_guides", str(fixture))
+    assert not Article.objects.filter(slug="t").exists()
