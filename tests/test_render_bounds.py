@@ -1,12 +1,16 @@
 """Issue 18, item 2: every render is bounded. Generated inputs of each kind
 (brackets, entities, tags, headings, nested lists and block quotes, ...), at
-sizes up to the body limit, either render within one second of CPU time or
-are refused at save with a message naming the problem; nothing raises."""
+sizes up to the body limit, either render within a fixed budget of work or
+are refused at save with a message naming the problem; nothing raises.
+
+The budget is counted in Python function calls, not seconds, so the test
+gives the same answer on any machine, under load and under coverage (a
+timed unit test failed in CI under coverage's tracer at 1.8 s of CPU for a
+text that takes 0.17 s). bench/render_bounds.py times the same inputs and
+records the seconds in bench/RESULTS.md: about 5 million calls a second on
+the development machine, so the budget is about half a second there."""
 
 from __future__ import annotations
-
-import time
-from collections.abc import Callable
 
 import pytest
 from django.conf import settings
@@ -15,96 +19,38 @@ from articles import rendering, workflow
 from articles.models import Article
 from articles.rendering import MAX_NESTING, problems, render
 from tests.factories import make_clinician, make_editor, make_legacy_article, make_staff
+from tests.markdown_inputs import GENERATORS, nested_list, python_calls
 from tests.test_permissions import change_form_data
 
 LIMIT = settings.ARTICLE_BODY_MAX_CHARS
-PROSE = "Diazepam can make you feel sleepy. "
-
-
-def repeat(unit: str) -> Callable[[int], str]:
-    return lambda size: (unit * (size // len(unit) + 1))[:size]
-
-
-def nested_list(size: int) -> str:
-    depth = min(size // 8, 2000)
-    return "".join("  " * level + "- x\n" for level in range(depth))
-
-
-def nested_quotes(size: int) -> str:
-    return "> " * (size // 2) + "x"
-
-
-def deep_html(size: int) -> str:
-    half = size // 11
-    return "<div>" * half + "x" + "</div>" * half
-
-
-GENERATORS: dict[str, Callable[[int], str]] = {
-    "open brackets": repeat("["),
-    "close brackets": repeat("]"),
-    "brackets in prose": lambda size: "[" * min(size // 2, 9000) + repeat(PROSE)(size // 2),
-    "balanced brackets": lambda size: "[" * (size // 2) + "]" * (size // 2),
-    "link starts": repeat("[x]("),
-    "image starts": repeat("!["),
-    "footnote starts": repeat("[^"),
-    "entities": repeat("&amp;"),
-    "numeric entities": repeat("&#1234567;"),
-    "bare ampersands": repeat("&"),
-    "angle brackets": repeat("<"),
-    "unknown tags": repeat("<x "),
-    "allowed tags unclosed": repeat("<b>"),
-    "deep raw html": deep_html,
-    "comments": repeat("<!--"),
-    "emphasis": repeat("*a* "),
-    "underscores": repeat("_a "),
-    "backticks": repeat("`a "),
-    "backslashes": repeat("\\"),
-    "headings": repeat("## A heading of ordinary length\n"),
-    "equal headings": repeat("## Dose\n"),
-    "one long heading": lambda size: "## " + repeat("word ")(size - 3),
-    "nested lists": nested_list,
-    "one-line nested list": repeat("- "),
-    "one-line nested numbers": repeat("1. "),
-    "nested block quotes": nested_quotes,
-    "nested callouts": lambda size: "".join(
-        "    " * level + '!!! note "x"\n' for level in range(size // 200)
-    ),
-    "paragraphs": repeat("x\n\n"),
-    "lines": repeat("x\n"),
-    "list items": repeat("- item\n"),
-    "table rows": lambda size: "|a|b|\n|-|-|\n" + repeat("|1|2|\n")(size),
-    "table columns": lambda size: "|" + "a|" * (size // 4) + "\n|" + "-|" * (size // 4),
-    "reference definitions": lambda size: "".join(f"[r{i}]: /x{i}\n" for i in range(size // 12)),
-    "prose": repeat(PROSE),
-}
 SIZES = [2_000, 20_000, LIMIT]
 
 
-def _cpu(call: Callable[[], object]) -> tuple[object, float]:
-    start = time.process_time()
-    result = call()
-    return result, time.process_time() - start
+# Python calls allowed for one check or one render of any text up to the
+# body limit. The heaviest accepted input (5,000 unclosed links) takes 0.9 M.
+CALL_BUDGET = 2_500_000
 
 
 @pytest.mark.parametrize("size", SIZES)
 @pytest.mark.parametrize("kind", GENERATORS)
-def test_each_generated_input_renders_within_a_second_or_is_refused_with_a_reason(kind, size):
+def test_each_generated_input_renders_within_the_budget_or_is_refused_with_a_reason(kind, size):
     text = GENERATORS[kind](size)[:LIMIT]
-    found, checking = _cpu(lambda: problems(text))
-    rendered, rendering_time = _cpu(lambda: render(text))
-    assert checking < 1.0, f"{kind}: checking took {checking:.2f} s"
-    assert rendering_time < 1.0, f"{kind}: rendering took {rendering_time:.2f} s"
+    rendering._problems.cache_clear()  # count the work, not a cache hit
+    found, checking = python_calls(lambda: problems(text))
+    rendered, rendering_calls = python_calls(lambda: render(text))
+    assert checking < CALL_BUDGET, f"{kind}: checking made {checking:,} calls"
+    assert rendering_calls < CALL_BUDGET, f"{kind}: rendering made {rendering_calls:,} calls"
     assert isinstance(rendered, rendering.Rendered)
     for problem in found:
         assert problem.code in {"nesting", "html_nesting", "markup", "lines", "callout"}
         assert "limit" in problem.message or "callout" in problem.message
 
 
-def test_the_issues_examples_are_refused_or_fast():
+def test_the_issues_examples_are_refused_or_within_the_budget():
     """ "[" * 4000 took 7 s, * 8000 32 s, * 12000 timed out a worker."""
     for count in (4000, 8000, 12000):
-        _, seconds = _cpu(lambda count=count: render("[" * count))
-        assert seconds < 1.0
+        _, calls = python_calls(lambda count=count: render("[" * count))
+        assert calls < CALL_BUDGET
     assert [p.code for p in problems("[" * 12000)] == ["markup"]
 
 
@@ -132,9 +78,10 @@ def test_the_live_preview_answers_quickly_with_the_reason(client):
         (nested_list(300 * 8), "nested more than 12 deep"),
         ("x" * (LIMIT + 1), "the limit is"),
     ]:
-        start = time.perf_counter()
-        response = client.post(settings.MARKDOWNX_URLS_PATH, {"content": text})
-        assert time.perf_counter() - start < 5  # wall clock, generous on a shared machine
+        response, calls = python_calls(
+            lambda text=text: client.post(settings.MARKDOWNX_URLS_PATH, {"content": text})
+        )
+        assert calls < CALL_BUDGET, f"the preview made {calls:,} calls"
         assert response.status_code == 200
         assert reason in response.content.decode()
         assert "This text cannot be saved yet" in response.content.decode()
