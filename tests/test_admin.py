@@ -103,6 +103,7 @@ def test_the_review_panel_shows_readability_and_long_sentences(client):
     article = make_article(body=f"Short one. {long_sentence}")
     client.force_login(make_staff(superuser=True))
     html = client.get(f"/admin/articles/article/{article.pk}/change/").content.decode()
+    assert "SMOG grade" in html
     assert "Flesch reading ease" in html
     assert "Flesch–Kincaid grade" in html
     assert "1 sentence has more than 25 words" in html

@@ -60,10 +60,10 @@ def site(tmp_path_factory: pytest.TempPathFactory):
             DJANGO_ACCOUNT_PASSWORD=PASSWORD,
             DJANGO_PAGE_CACHE_SECONDS="0",
             DJANGO_PAGE_CACHE_LOCAL_ENTRIES="0",
-            # Each worker's first admin change page loads textstat's CMU
-            # dictionary (articles/readability.py): 1-2 s on an idle machine,
-            # but more than gunicorn's 30 s on a loaded one (seen here at a load
-            # average of 16). That cost is not what this module measures.
+            # Each worker's first admin change page loads the pronouncing
+            # dictionary (articles/readability.py, 0.25 s idle) and CI may
+            # share the machine: a worker killed for slowness is not what
+            # this module measures.
             DJANGO_WORKER_TIMEOUT="120",
         )
         manage(env, "migrate", "--noinput")
