@@ -441,8 +441,11 @@ def _finish_tokens(state: Any) -> None:
     marker = env["id_marker"]
     footnotes = env.get("footnotes", {}).get("list", {})
     ids = _Ids(RESERVED_IDS)
-    for number in range(1, len(footnotes) + 1):
+    for index, footnote in footnotes.items():
+        number = index + 1
         ids.taken.update({f"fn-{number}", f"fnref-{number}"})
+        # The second and later references to one footnote: fnref-1-2, ...
+        ids.taken.update(f"fnref-{number}-{sub}" for sub in range(2, footnote.get("count", 0) + 1))
     tokens = state.tokens
     for index, token in enumerate(tokens):
         if token.type in {"heading_open", "heading_close"} and token.tag == "h1":

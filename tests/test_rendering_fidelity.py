@@ -204,6 +204,20 @@ def test_a_body_cannot_take_an_id_the_site_templates_use(reserved):
     assert f'id="{reserved}"' not in html
 
 
+def test_no_heading_or_raw_html_id_can_take_a_footnote_id():
+    """Enumerates the ids footnotes generate (the note, the first reference
+    and each later reference to it) and offers each as a heading and as a
+    pasted raw-HTML id: every id on the page stays unique."""
+    notes = "A[^a] B[^a] C[^a] D[^b].\n\n[^a]: One.\n[^b]: Two.\n"
+    generated = ["fn-1", "fn-2", "fnref-1", "fnref-1-2", "fnref-1-3", "fnref-2"]
+    for footnote_id in generated:
+        heading = footnote_id.replace("-", " ")
+        html = render(f'<p id="{footnote_id}">x</p>\n\n## {heading}\n\n{notes}').html
+        ids = re.findall(r'\bid="([^"]*)"', html)
+        assert len(ids) == len(set(ids)), (footnote_id, ids)
+        assert set(generated) <= set(ids)
+
+
 def test_every_id_in_the_templates_is_reserved():
     """Enumerates the kind: any literal id a template gives an element."""
     found = set()
