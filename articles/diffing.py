@@ -37,7 +37,9 @@ LABELS = {
 }
 
 
-def _lines(name: str, value: object) -> str:
+def field_lines(name: str, value: object) -> str:
+    """One version field as lines of text to diff: topics one per line,
+    sources one per line with their parts joined by " · "."""
     if name == "topics":
         return "\n".join(value)
     if name == "sources":
@@ -56,7 +58,7 @@ def diff_versions(old: dict | None, new: dict) -> list[FieldDiff]:
     old = old or {}
     diffs = []
     for name, label in LABELS.items():
-        before, after = _lines(name, old.get(name, "")), _lines(name, new.get(name, ""))
+        before, after = field_lines(name, old.get(name, "")), field_lines(name, new.get(name, ""))
         diffs.append(FieldDiff(label=escape(label), changed=before != after,
                                table=_table(before, after)))  # fmt: skip
     return diffs

@@ -100,3 +100,19 @@ def test_commands_write_log_records_to_stderr_and_only_data_to_stdout(site, comm
         assert result.stdout == "data\n"
         probes = [e for e in _log_events(result.stderr) if e["message"].startswith("probe")]
         assert len(probes) == 18
+
+
+@pytest.mark.slow
+def test_evidence_pack_run_as_cron_would_writes_only_paths_to_stdout(site, tmp_path):
+    """Issue 15: `manage.py evidence_pack --sample N --out DIR` as a process
+    with the production settings: stdout lists the files it wrote, one per
+    line, and nothing else; each JSON file is the pack of a live guide."""
+    out = tmp_path / "packs"
+    result = manage(site, "evidence_pack", "--sample", "2", "--seed", "1", "--out", str(out))
+    written = result.stdout.split()
+    assert sorted(written) == sorted(str(path) for path in out.iterdir())
+    assert len(written) == 4
+    for path in out.glob("*.json"):
+        pack = json.loads(path.read_text(encoding="utf-8"))
+        assert pack["guide"]["status"] == "published"
+        assert pack["reviews"][0]["hash_matches_version"] is True
