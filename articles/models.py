@@ -352,6 +352,30 @@ class Article(models.Model):
         help_text=_("Last review plus the review interval."),
     )
 
+    clinical_owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("clinical owner"),
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.PROTECT,
+        related_name="owned_guides",
+        help_text=_(
+            "The clinician who answers for this guide and is reminded before its review is "
+            "due. Changed only through the workflow; every change is kept in the history."
+        ),
+    )
+    review_lapsed_on = models.DateField(
+        _("review lapsed on"),
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_(
+            "Set by review_cycle when the review is long overdue: the page then tells readers "
+            "and asks search engines not to index it. Cleared by the next approval."
+        ),
+    )
+
     created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
     submitted_at = models.DateTimeField(_("submitted for review"), null=True, editable=False)
@@ -770,6 +794,40 @@ class Review(models.Model):
         person = {source: getattr(self, name) for name, source in REVIEWER_SNAPSHOT.items()}
         person["name"] = person.pop("display_name")
         return {key: value for key, value in person.items() if value}
+
+
+class ReviewReminder(models.Model):
+    """One step of a guide's review cycle, taken once per due date: a
+    reminder, an escalation or a lapse (``manage.py review_cycle``). The row
+    is what makes the command safe to run twice: a step with a row is done."""
+
+    class Stage(models.TextChoices):
+        DAYS_90 = "before_90", _("Reminder, 90 days before the due date")
+        DAYS_30 = "before_30", _("Reminder, 30 days before the due date")
+        DUE = "due", _("Reminder, on the due date")
+        ESCALATED = "escalated", _("Escalated to every clinical reviewer")
+        LAPSED = "lapsed", _("Review lapsed: notice shown to readers")
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="review_reminders")
+    due_date = models.DateField(_("review due"))
+    stage = models.CharField(_("stage"), max_length=20, choices=Stage.choices)
+    recipients = models.JSONField(
+        _("emailed to"), default=list, blank=True, help_text=_("Usernames, in order.")
+    )
+    created_at = models.DateTimeField(_("taken"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("review cycle step")
+        verbose_name_plural = _("review cycle steps")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["article", "due_date", "stage"], name="review_reminder_once"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_stage_display()}: {self.article} (due {self.due_date})"
 
 
 # Review field: the ReviewerProfile field it is copied from.

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import models, transaction
 from django.utils import timezone
@@ -476,6 +477,7 @@ def _approve_locked(article: Article, reviewer: User, read: Revision,
     article.approved_revision_number = latest.number
     article.status = Status.PUBLISHED
     article.render_change_note = ""
+    article.review_lapsed_on = None  # a review lifts the lapse notice
     article.last_reviewed = now
     article.reviewed_by = reviewer
     article.next_review_due = article.compute_next_review_due()
@@ -762,3 +764,55 @@ def save_reviewer_profile(*, profile: ReviewerProfile, user: User | None) -> Rev
     profile._history_user = user if user is not None and user.is_authenticated else None
     profile.save()
     return profile
+
+
+@transaction.atomic
+def set_clinical_owner(*, article: Article, owner: User | None, user: User) -> Article:
+    """Make ``owner`` (an active clinician, or None) the clinical owner of
+    ``article``: the clinician the review cycle reminds. Only a clinician or
+    an administrator may change it. Recorded in the guide's history with
+    ``user`` as the person who changed it; nothing public changes.
+
+    Raises WorkflowError when ``user`` may not, or ``owner`` is not an
+    active clinician."""
+    if not (user.is_superuser or is_clinician(user)):
+        raise WorkflowError(
+            _("Only a clinician or an administrator can change the clinical owner.")
+        )
+    if owner is not None and not (owner.is_active and is_clinician(owner)):
+        raise WorkflowError(
+            _("“%(name)s” is not an active member of “Clinical reviewers”, so cannot own a "
+              "guide.") % {"name": owner.get_username()}
+        )  # fmt: skip
+    article = _locked(article)
+    if article.clinical_owner_id == (owner.pk if owner else None):
+        return article
+    article.clinical_owner = owner
+    article.updated_by = user
+    _save(article, user, update_fields=["clinical_owner", "updated_at", "updated_by"])
+    return article
+
+
+@transaction.atomic
+def lapse_review(*, article: Article, today: date) -> bool:
+    """Mark a live guide's review as lapsed on ``today``, when its review is
+    ``ARTICLE_REVIEW_LAPSE_DAYS`` or more overdue and the lapse action is
+    "notice": the page then says so and carries ``noindex`` until the next
+    approval (HEALTH-CONTENT.md: never silent unpublishing). Returns whether
+    it changed anything; readers' caches are told when it did."""
+    article = _locked(article)
+    due = article.next_review_due
+    if (
+        settings.ARTICLE_REVIEW_LAPSE_ACTION != "notice"
+        or article.live_version is None
+        or article.review_lapsed_on is not None
+        or due is None
+        or (today - due).days < settings.ARTICLE_REVIEW_LAPSE_DAYS
+    ):
+        return False
+    article.review_lapsed_on = today
+    _save(article, None, update_fields=["review_lapsed_on", "updated_at"])
+    # The page's validators include review_lapsed_on, so a reader's
+    # conditional request gets the page with the notice, not a 304.
+    _public_changed()
+    return True

@@ -435,3 +435,19 @@ URGENT_HELP = {
     ],
 }
 # --- end public site -----------------------------------------------------------
+
+# The review cycle (manage.py review_cycle, run daily by cron): reminders to
+# the guide's clinical owner this many days before its review is due (0: on
+# the day), escalation to every clinical reviewer this many days after, and,
+# this many days after, the lapse action: "notice" tells readers on the page
+# and asks search engines not to index it until the next review; "none" only
+# emails. A guide is never unpublished by the cycle.
+ARTICLE_REVIEW_REMINDER_DAYS = (90, 30, 0)
+ARTICLE_REVIEW_ESCALATION_DAYS = env_int("DJANGO_REVIEW_ESCALATION_DAYS", 14)
+ARTICLE_REVIEW_LAPSE_DAYS = env_int("DJANGO_REVIEW_LAPSE_DAYS", 30)
+ARTICLE_REVIEW_LAPSE_ACTION = os.environ.get("DJANGO_REVIEW_LAPSE_ACTION", "notice")
+if ARTICLE_REVIEW_LAPSE_ACTION not in {"notice", "none"}:
+    raise ImproperlyConfigured(
+        "DJANGO_REVIEW_LAPSE_ACTION must be 'notice' or 'none', not "
+        f"{ARTICLE_REVIEW_LAPSE_ACTION!r}."
+    )

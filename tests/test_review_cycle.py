@@ -1,0 +1,142 @@
+"""Issue 15, item 2: the review cycle (manage.py review_cycle) at every
+threshold, with frozen time: reminders to the clinical owner 90 and 30 days
+before and on the due date, escalation 14 days after, the lapse notice 30
+days after, each once, and lifted by the next review."""
+
+from __future__ import annotations
+
+import datetime
+from io import StringIO
+
+import pytest
+import time_machine
+from django.core import mail
+from django.core.management import CommandError, call_command
+
+from articles import workflow
+from articles.models import Article, ReviewReminder
+from tests.factories import approve, make_article, make_clinician, make_editor
+
+pytestmark = pytest.mark.django_db
+DUE = datetime.date(2027, 6, 30)
+
+
+@pytest.fixture
+def guide():
+    owner = make_clinician("olive")
+    owner.email = "olive@example.org"
+    owner.save()
+    other = make_clinician("oscar")
+    other.email = "oscar@example.org"
+    other.save()
+    article = make_article(reviewer=other)
+    Article.objects.filter(pk=article.pk).update(next_review_due=DUE)
+    workflow.set_clinical_owner(article=article, owner=owner, user=other)
+    return Article.objects.get(pk=article.pk)
+
+
+def run_on(day: datetime.date) -> list[str]:
+    out = StringIO()
+    with time_machine.travel(
+        datetime.datetime.combine(day, datetime.time(6, 15, tzinfo=datetime.UTC)), tick=False
+    ):
+        call_command("review_cycle", stdout=out)
+    return out.getvalue().splitlines()
+
+
+@pytest.mark.parametrize(
+    ("days_late", "stage", "to"),
+    [
+        (-91, None, None),
+        (-90, "before_90", ["olive"]),
+        (-31, "before_90", ["olive"]),
+        (-30, "before_30", ["olive"]),
+        (-1, "before_30", ["olive"]),
+        (0, "due", ["olive"]),
+        (13, "due", ["olive"]),
+        (14, "escalated", ["olive", "oscar"]),
+        (29, "escalated", ["olive", "oscar"]),
+        (30, "lapsed", ["olive", "oscar"]),
+    ],
+)
+def test_each_threshold_sends_its_step_once_to_the_right_people(guide, days_late, stage, to):
+    day = DUE + datetime.timedelta(days=days_late)
+    lines = run_on(day)
+    if stage is None:
+        assert lines == []
+        assert mail.outbox == []
+        return
+    assert lines == [f"{day} {stage} {guide.live_slug} -> {','.join(to)}"]
+    assert len(mail.outbox) == 1
+    assert sorted(mail.outbox[0].to) == sorted(f"{name}@example.org" for name in to)
+    assert guide.live_title in mail.outbox[0].subject
+    # Twice in a day, or the next day at the same stage: nothing more.
+    assert run_on(day) == []
+    assert len(mail.outbox) == 1
+    assert ReviewReminder.objects.filter(article=guide).count() == 1
+
+
+def test_a_full_cycle_sends_each_stage_once_and_lapses_without_unpublishing(guide):
+    sent = []
+    day = DUE - datetime.timedelta(days=100)
+    while day <= DUE + datetime.timedelta(days=40):
+        sent += [line.split()[1] for line in run_on(day)]
+        day += datetime.timedelta(days=1)
+    assert sent == ["before_90", "before_30", "due", "escalated", "lapsed"]
+    assert len(mail.outbox) == 5
+    article = Article.objects.get(pk=guide.pk)
+    assert article.review_lapsed_on == DUE + datetime.timedelta(days=30)
+    assert article.live_version is not None
+    assert Article.objects.published().filter(pk=guide.pk).exists()
+
+
+def test_a_late_start_sends_only_the_latest_stage(guide):
+    assert [line.split()[1] for line in run_on(DUE - datetime.timedelta(days=10))] == ["before_30"]
+
+
+def test_the_next_review_lifts_the_lapse_and_starts_a_new_cycle(guide):
+    run_on(DUE + datetime.timedelta(days=30))
+    assert Article.objects.get(pk=guide.pk).review_lapsed_on is not None
+    with time_machine.travel(datetime.datetime(2027, 8, 1, 9, tzinfo=datetime.UTC), tick=False):
+        approve(Article.objects.get(pk=guide.pk), make_clinician("olive"))
+    article = Article.objects.get(pk=guide.pk)
+    assert article.review_lapsed_on is None
+    assert article.next_review_due == datetime.date(2028, 8, 1)
+    assert run_on(datetime.date(2028, 5, 3))[0].split()[1] == "before_90"
+
+
+def test_with_the_lapse_action_none_the_page_is_left_alone(guide, settings):
+    settings.ARTICLE_REVIEW_LAPSE_ACTION = "none"
+    assert run_on(DUE + datetime.timedelta(days=31))[0].split()[1] == "lapsed"
+    assert Article.objects.get(pk=guide.pk).review_lapsed_on is None
+
+
+def test_without_an_owner_every_clinician_is_reminded(guide):
+    workflow.set_clinical_owner(article=guide, owner=None, user=make_clinician("oscar"))
+    assert run_on(DUE)[0].endswith("-> olive,oscar")
+
+
+def test_drafts_and_archived_guides_are_not_in_the_cycle():
+    draft = make_article(live=False)
+    Article.objects.filter(pk=draft.pk).update(next_review_due=DUE)
+    assert run_on(DUE + datetime.timedelta(days=40)) == []
+
+
+def test_a_bad_date_is_a_message_not_a_traceback():
+    with pytest.raises(CommandError, match="--today must be a date"):
+        call_command("review_cycle", "--today", "tomorrow")
+
+
+def test_only_a_clinician_or_administrator_changes_the_owner_and_it_is_recorded(guide):
+    editor = make_editor("ed")
+    with pytest.raises(workflow.WorkflowError, match="Only a clinician"):
+        workflow.set_clinical_owner(article=guide, owner=make_clinician("oscar"), user=editor)
+    with pytest.raises(workflow.WorkflowError, match="not an active member"):
+        workflow.set_clinical_owner(article=guide, owner=editor, user=make_clinician("oscar"))
+    workflow.set_clinical_owner(
+        article=guide, owner=make_clinician("oscar"), user=make_clinician("olive")
+    )
+    history = guide.history.order_by("history_date")
+    changes = [(h.clinical_owner.username if h.clinical_owner else None, h.history_user.username)
+               for h in history if h.history_user]  # fmt: skip
+    assert changes[-2:] == [("olive", "oscar"), ("oscar", "olive")]
