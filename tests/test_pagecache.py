@@ -426,7 +426,8 @@ def test_nothing_but_the_signal_invalidates_the_page_cache():
         "guarded_cache",
         "CacheUnavailableError",
     }
-    for path in [*root.glob("articles/**/*.py"), *root.glob("healthsite/**/*.py"),
+    for path in [*root.glob("articles/**/*.py"), *root.glob("public/**/*.py"),
+                 *root.glob("healthsite/**/*.py"),
                  *root.glob("bench/**/*.py")]:  # fmt: skip
         for match in re.finditer(r"from pagecache\.\w+ import \(?([^)\n]+)", path.read_text()):
             names = {name.strip() for name in match.group(1).split(",") if name.strip()}

@@ -387,7 +387,7 @@ def test_the_public_stylesheet_no_longer_holds_the_body_rules():
     """One copy of the body's styles, shared by the page and the previews."""
     site = (ROOT / "static" / "css" / "site.css").read_text()
     assert ".admonition" not in site
-    assert "css/article-body.css" in (ROOT / "templates" / "base.html").read_text()
+    assert "css/article-body.css" in (ROOT / "templates" / "public" / "base.html").read_text()
 
 
 # 5. Images are accessible -------------------------------------------------------------------

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from articles import workflow
 from articles.models import Article
-from articles.sitemaps import ArticleSitemap
+from public.sitemaps import ArticleSitemap
 from tests.conftest import visible_text
 from tests.factories import edit, make_article, make_editor, make_staff, make_topic, publish
 

@@ -7,7 +7,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from articles.models import Article
-from articles.views import server_error
+from public.views import server_error
 from tests.conftest import listed_article_urls, visible_text
 from tests.factories import (
     edit,
@@ -310,7 +310,7 @@ def test_public_pages_use_the_same_few_queries_for_1_or_50_guides(
 def test_the_guide_list_is_bounded(client, monkeypatch):
     """Pages past the bound are 404, so no request counts or offsets through
     every guide; search, topics and the sitemap reach the rest."""
-    from articles.views import ArticleListView, BoundedPaginator
+    from public.views import ArticleListView, BoundedPaginator
 
     monkeypatch.setattr(BoundedPaginator, "max_pages", 2)
     monkeypatch.setattr(ArticleListView, "paginate_by", 1)

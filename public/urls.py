@@ -1,7 +1,9 @@
 from django.urls import path
 
-from articles import views
+from public import views
 
+# The namespace keeps its first name: templates, the models'
+# get_absolute_url and every test reverse "articles:...".
 app_name = "articles"
 
 urlpatterns = [

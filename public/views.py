@@ -30,10 +30,10 @@ from django.views.decorators.http import require_GET
 from django.views.generic import DetailView, ListView, TemplateView
 
 from articles import search as search_engine
-from articles import seo
 from articles.models import Article, SlugRedirect, Topic
 from articles.rendering import render
 from pagecache.store import conditional_page
+from public import seo
 
 logger = logging.getLogger(__name__)
 
@@ -119,6 +119,7 @@ class BoundedPaginator(Paginator):
 class ArticleListView(ConditionalGetMixin, ListView):
     queryset = Article.objects.published().only("slug", "live_slug", "live_title", "live_summary")
     context_object_name = "articles"
+    template_name = "public/article_list.html"
     paginate_by = 50
     paginator_class = BoundedPaginator
 
@@ -147,6 +148,7 @@ def _topics_changed() -> Subquery:
 
 class ArticleDetailView(ConditionalGetMixin, DetailView):
     context_object_name = "article"
+    template_name = "public/article_detail.html"
 
     def get_queryset(self) -> QuerySet[Article]:
         return Article.objects.published().defer("title", "summary", "body", "correction_note")
@@ -233,7 +235,7 @@ class ArticlePreviewView(PermissionRequiredMixin, DetailView):
     login_url = reverse_lazy("admin:login")
     queryset = Article.objects.all()
     context_object_name = "article"
-    template_name = "articles/article_preview.html"
+    template_name = "public/article_preview.html"
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
@@ -249,7 +251,7 @@ class ArticlePreviewView(PermissionRequiredMixin, DetailView):
 
 class TopicListView(ConditionalGetMixin, ListView):
     context_object_name = "topics"
-    template_name = "articles/topic_list.html"
+    template_name = "public/topic_list.html"
     paginate_by = 100
 
     def get_queryset(self) -> QuerySet[Topic]:
@@ -274,6 +276,7 @@ class TopicListView(ConditionalGetMixin, ListView):
 
 class TopicDetailView(ConditionalGetMixin, DetailView):
     context_object_name = "topic"
+    template_name = "public/topic_detail.html"
     paginate_by = 50
 
     def get_queryset(self) -> QuerySet[Topic]:
@@ -316,7 +319,7 @@ class TopicDetailView(ConditionalGetMixin, DetailView):
 
 
 class SearchView(TemplateView):
-    template_name = "articles/search.html"
+    template_name = "public/search.html"
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)

@@ -1,6 +1,6 @@
 """What search engines read: schema.org ``MedicalWebPage`` JSON-LD, built
-from the same live fields the page shows (see templates/articles/
-article_detail.html and includes/trust_block.html)."""
+from the same live fields the page shows (see templates/public/
+article_detail.html and public/includes/trust_block.html)."""
 
 from __future__ import annotations
 
