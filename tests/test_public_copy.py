@@ -182,7 +182,7 @@ def test_about_two_hundred_sources_can_be_saved_from_the_change_form(client, edi
 
 
 def test_more_sources_than_the_limit_are_refused_with_a_message_and_nothing_saved(client, editor):
-    from articles.admin_content import MAX_SOURCES
+    from articles.admin.content import MAX_SOURCES
 
     article = make_article(author=editor, live=False)
     client.force_login(editor)

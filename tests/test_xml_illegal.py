@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 from django import forms
 
-from articles.admin import ArticleForm
-from articles.admin_content import NormalisedTextForm
+from articles.admin.article import ArticleForm
+from articles.admin.content import NormalisedTextForm
 from articles.models import TOPIC_LIVE_FIELDS, Article, Reference, ReviewerProfile, Topic
 from tests.factories import make_article, make_clinician, make_editor, make_topic, publish
 from tests.test_permissions import change_form_data

@@ -1,12 +1,8 @@
-"""
-The editorial admin. Every state change goes through articles.workflow:
-saving the form, the workflow buttons, the bulk actions and deletion.
-The admin only decides what to show; the workflow decides what is allowed.
-"""
+"""The guide admin: the change form, list, bulk actions and versions page.
+Every state change goes through articles.workflow."""
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from django import forms
@@ -14,14 +10,7 @@ from django.contrib import admin, messages
 from django.contrib.admin.widgets import AutocompleteSelectMultiple
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.http import (
-    Http404,
-    HttpRequest,
-    HttpResponse,
-    HttpResponseBadRequest,
-    HttpResponseNotAllowed,
-    HttpResponseRedirect,
-)
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -33,37 +22,14 @@ from markdownx.admin import MarkdownxModelAdmin
 from simple_history.admin import SimpleHistoryAdmin
 
 from articles import workflow
-from articles.admin_content import NormalisedTextForm, ReferenceInline
+from articles.admin.content import ReferenceInline
+from articles.admin.history import ReadOnlyHistoryMixin
+from articles.admin.ids import article_or_404, parse_id
+from articles.admin.review_panel import review_context, run_step, workflow_post
 from articles.diffing import diff_versions
-from articles.models import (
-    SOURCE_FIELDS,
-    Article,
-    Reference,
-    Review,
-    ReviewerProfile,
-    ReviewQueue,
-    Revision,
-)
-from articles.readability import LONG_SENTENCE_WORDS, assess
-from articles.rendering import problems, render
+from articles.models import SOURCE_FIELDS, Article, Reference, Review, Revision
+from articles.rendering import problems
 from articles.text import NormalisedTextFormMixin
-
-# Ids in admin URLs and forms: a database id is a positive integer that
-# fits in a bigint; anything else is answered 404 or 400, never a 500.
-_ID = re.compile(r"[0-9]{1,18}")
-
-
-def parse_id(value: object) -> int | None:
-    """``value`` as a database id, or None if it cannot be one."""
-    return int(value) if isinstance(value, str) and _ID.fullmatch(value) else None
-
-
-def article_or_404(object_id: str) -> Article:
-    """The article of an admin URL; a non-numeric or unknown id is a 404."""
-    pk = parse_id(object_id)
-    if pk is None:
-        raise Http404(gettext("“%(id)s” is not an article id.") % {"id": object_id})
-    return get_object_or_404(Article, pk=pk)
 
 
 class IdCheckedAutocompleteSelectMultiple(AutocompleteSelectMultiple):
@@ -206,54 +172,6 @@ class LiveFilter(admin.SimpleListFilter):
         if self.value() == "no":
             return queryset.filter(live_version__isnull=True)
         return queryset
-
-
-# (workflow function, label, permission check for showing the button)
-ACTIONS = {
-    "submit": _("Submit for clinical review"),
-    "approve": _("Approve and publish"),
-    "request_changes": _("Request changes"),
-    "archive": _("Archive (remove from the public site)"),
-    "restore": _("Restore as a draft"),
-    "confirm_rendering": _("Confirm the page still says what was approved"),
-}
-
-
-class ReadOnlyHistoryMixin:
-    """django-simple-history's pages, to read only. Its history form saves a
-    past row (live columns and all) past the workflow, and hiding the revert
-    button does not close the endpoint: every non-GET is refused with nothing
-    written, and ids that are not numbers are a 404, never a 500."""
-
-    def revert_disabled(self, request: HttpRequest, obj: Any = None) -> bool:
-        return True
-
-    def history_view(self, request: HttpRequest, object_id: str,
-                     extra_context: dict | None = None) -> HttpResponse:  # fmt: skip
-        if parse_id(object_id) is None:
-            raise Http404(gettext("“%(id)s” is not an id.") % {"id": object_id})
-        return super().history_view(request, object_id, extra_context)
-
-    def history_form_view(self, request: HttpRequest, object_id: str, version_id: str,
-                          extra_context: dict | None = None) -> HttpResponse:  # fmt: skip
-        pk = parse_id(object_id)
-        if pk is None or parse_id(version_id) is None:
-            raise Http404(gettext("“%(id)s” is not a history entry.")
-                          % {"id": f"{object_id}/{version_id}"})  # fmt: skip
-        get_object_or_404(self.model, pk=pk)
-        if request.method != "GET":
-            self.message_user(
-                request,
-                _("An old state cannot be saved from the history. To bring back earlier text, "
-                  "use “Revert to this version” on the versions page; it goes to review."),
-                messages.ERROR,
-            )  # fmt: skip
-            return HttpResponseRedirect(self.history_refused_url(pk))
-        return super().history_form_view(request, object_id, version_id, extra_context)
-
-    def history_refused_url(self, pk: int) -> str:
-        opts = self.model._meta
-        return reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[pk])
 
 
 @admin.register(Article)
@@ -408,7 +326,7 @@ class ArticleAdmin(ReadOnlyHistoryMixin, SimpleHistoryAdmin, MarkdownxModelAdmin
         succeeded = 0
         for article in queryset:
             try:
-                _run_step(step, article, request)
+                run_step(step, article, request)
                 succeeded += 1
             except workflow.WorkflowError as error:
                 self.message_user(request, str(error), messages.ERROR)
@@ -452,7 +370,7 @@ class ArticleAdmin(ReadOnlyHistoryMixin, SimpleHistoryAdmin, MarkdownxModelAdmin
         return super().change_view(request, object_id, form_url, extra_context)
 
     def workflow_view(self, request: HttpRequest, object_id: str, step: str) -> HttpResponse:
-        return _workflow_post(self, request, object_id, step)
+        return workflow_post(self, request, object_id, step)
 
     def versions_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         article = article_or_404(object_id)
@@ -503,217 +421,3 @@ class ArticleAdmin(ReadOnlyHistoryMixin, SimpleHistoryAdmin, MarkdownxModelAdmin
                 messages.SUCCESS,
             )
         return HttpResponseRedirect(reverse("admin:articles_article_change", args=[article.pk]))
-
-
-def _run_step(step: str, article: Article, request: HttpRequest, **extra: Any) -> object:
-    user = request.user
-    if step == "submit":
-        return workflow.submit(article=article, user=user)
-    if step == "approve":
-        return workflow.approve(article=article, reviewer=user, **extra)
-    if step == "request_changes":
-        return workflow.request_changes(article=article, reviewer=user, **extra)
-    if step == "archive":
-        return workflow.archive(article=article, user=user)
-    if step == "restore":
-        return workflow.restore(article=article, user=user)
-    if step == "confirm_rendering":
-        return workflow.confirm_rendering(article=article, reviewer=user)
-    raise workflow.WorkflowError(_("Unknown workflow step."))
-
-
-def _workflow_post(model_admin: ArticleAdmin, request: HttpRequest, object_id: str,
-                   step: str) -> HttpResponse:  # fmt: skip
-    if request.method != "POST":
-        return HttpResponseNotAllowed(["POST"])
-    article = article_or_404(object_id)
-    extra: dict[str, Any] = {}
-    if step == "approve":
-        # Missing or not a number: the workflow refuses it, after checking
-        # who is asking, with a message saying what is needed.
-        version = request.POST.get("version", "")
-        if version and parse_id(version) is None:
-            return HttpResponseBadRequest(
-                gettext("“%(value)s” is not a version number: nothing was approved.")
-                % {"value": version[:100]},
-                content_type="text/plain; charset=utf-8",
-            )
-        extra["version"] = int(version) if version else None
-        extra["content_hash"] = request.POST.get("content_hash", "").strip()
-        extra["comment"] = request.POST.get("comment", "").strip()
-    elif step == "request_changes":
-        extra["comment"] = request.POST.get("comment", "")
-    try:
-        _run_step(step, article, request, **extra)
-    except workflow.WorkflowError as error:
-        model_admin.message_user(request, str(error), messages.ERROR)
-    else:
-        model_admin.message_user(request, _("Done: %(step)s.") % {"step": ACTIONS[step]},
-                                 messages.SUCCESS)  # fmt: skip
-    return HttpResponseRedirect(reverse("admin:articles_article_change", args=[article.pk]))
-
-
-def available_steps(request: HttpRequest, article: Article) -> list[str]:
-    """Buttons worth showing. Showing is a courtesy; the workflow enforces."""
-    user, status = request.user, article.status
-    steps = []
-    if status in {Article.Status.DRAFT, Article.Status.CHANGES_REQUESTED} and user.has_perm(
-        "articles.submit_article"
-    ):
-        steps.append("submit")
-    if status == Article.Status.IN_REVIEW and workflow.is_clinician(user):
-        if user.pk not in workflow.authors_of_pending_changes(article):
-            steps.append("approve")
-        steps.append("request_changes")
-    latest = workflow.latest_revision(article)
-    if (
-        status == Article.Status.PUBLISHED
-        and latest is not None
-        and latest.number == article.live_version
-        and workflow.is_clinician(user)
-    ):
-        steps.append("approve")  # the periodic review of unchanged text
-    if article.is_live and user.has_perm("articles.archive_article"):
-        steps.append("archive")
-    if status == Article.Status.ARCHIVED and user.has_perm("articles.archive_article"):
-        steps.append("restore")
-    if article.render_change_note and workflow.is_clinician(user):
-        steps.append("confirm_rendering")
-    return steps
-
-
-def review_context(request: HttpRequest, article: Article) -> dict[str, Any]:
-    latest = workflow.latest_revision(article)
-    live = article.live_revision
-    readability = assess(article.body)
-    steps = available_steps(request, article)
-    return {
-        "latest_revision": latest,
-        "working_preview": render(latest.body if latest else article.body).html,
-        "diff": diff_versions(
-            live.snapshot() if live else None,
-            latest.snapshot() if latest else article.working_snapshot(),
-        ),
-        "readability": readability,
-        "long_sentence_words": LONG_SENTENCE_WORDS,
-        "workflow_steps": [(step, ACTIONS[step]) for step in steps],
-        "own_change_blocks_approval": (
-            article.status == Article.Status.IN_REVIEW
-            and workflow.is_clinician(request.user)
-            and request.user.pk in workflow.authors_of_pending_changes(article)
-        ),
-        "approver_needs_profile": (
-            "approve" in steps and workflow.public_profile(request.user) is None
-        ),
-        "last_request": article.reviews.filter(decision=Review.Decision.CHANGES_REQUESTED)
-        .select_related("reviewer")
-        .first(),
-    }
-
-
-@admin.register(ReviewQueue)
-class ReviewQueueAdmin(admin.ModelAdmin):
-    """ "My review queue": what a clinician may approve, oldest first."""
-
-    list_display = ["title", "submitted_at", "updated_by", "render_change_note", "open_link"]
-    list_select_related = ["updated_by"]
-    list_display_links = None
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet:
-        return ReviewQueue.objects.review_queue_for(request.user).select_related("updated_by")
-
-    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return workflow.is_clinician(request.user)
-
-    def has_module_permission(self, request: HttpRequest) -> bool:
-        return workflow.is_clinician(request.user)
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    @admin.display(description=_("review"))
-    def open_link(self, obj: Article) -> str:
-        url = reverse("admin:articles_article_change", args=[obj.pk])
-        if obj.status == Article.Status.PUBLISHED:
-            # Live and unchanged, but never reviewed or past its review date.
-            return format_html('<a href="{}">{}</a>', url, _("Periodic review (due)"))
-        return format_html('<a href="{}">{}</a>', url, _("Review"))
-
-
-class ReviewerProfileForm(NormalisedTextForm):
-    def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
-        candidate = ReviewerProfile(
-            pk=self.instance.pk,
-            **{name: cleaned.get(name, "") for name in
-               ("display_name", "registration_body", "registration_number")},
-        )  # fmt: skip
-        conflict = workflow.reviewer_identity_conflict(candidate)
-        if conflict:
-            raise forms.ValidationError(conflict, code="identity")
-        return cleaned
-
-
-@admin.register(ReviewerProfile)
-class ReviewerProfileAdmin(ReadOnlyHistoryMixin, SimpleHistoryAdmin):
-    """Only the clinician themself or an administrator edits a profile, and
-    every edit is kept in its history. Readers see the name recorded with
-    each review, so an edit never changes who reviewed a published page."""
-
-    form = ReviewerProfileForm
-    list_display = ["display_name", "credentials", "job_title", "user"]
-    list_select_related = ["user"]
-    search_fields = ["display_name", "user__username", "registration_number"]
-    autocomplete_fields = ["user"]
-
-    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
-        # A clinician's profile is always their own.
-        return [] if request.user.is_superuser else ["user"]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        if request.user.is_superuser:
-            return True
-        return (
-            workflow.is_clinician(request.user)
-            and super().has_add_permission(request)
-            and not ReviewerProfile.objects.filter(user=request.user).exists()
-        )
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        if obj is None:
-            return super().has_change_permission(request)
-        return workflow.may_edit_profile(profile=obj, user=request.user)
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return request.user.is_superuser and super().has_delete_permission(request, obj)
-
-    def save_model(self, request: HttpRequest, obj: ReviewerProfile, form: Any,
-                   change: bool) -> None:  # fmt: skip
-        if not request.user.is_superuser:
-            obj.user = request.user
-        workflow.save_reviewer_profile(profile=obj, user=request.user)
-
-
-@admin.register(Review)
-class ReviewAdmin(admin.ModelAdmin):
-    """A read-only record: reviews are written only by the workflow."""
-
-    list_display = ["article", "revision", "decision", "reviewer", "created_at"]
-    list_filter = ["decision"]
-    list_select_related = ["article", "revision__article", "reviewer"]
-    search_fields = ["article__title", "reviewer__username", "comment"]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
