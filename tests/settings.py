@@ -29,3 +29,7 @@ SECURE_SSL_REDIRECT = False
 # One process, and every test starts from an empty cache: memory will do.
 # (The multi-instance test runs real servers with their own settings.)
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# The synthetic-guide generator (tests/devtools/) is a development tool,
+# installed here and in bench/settings.py, never in production.
+INSTALLED_APPS = [*INSTALLED_APPS, "devtools"]  # noqa: F405

@@ -1,7 +1,9 @@
 """
 Synthetic guides for benchmarks and load tests.
 
-Everything made here is marked ``generated`` so it can be removed again.
+Everything made here is known by its slug (``generated-000000`` ... for
+guides, ``generated-<condition>-<n>`` for topics), so it can be found and
+removed again without a column for it in the production schema.
 Bodies come from a small pool that is rendered once, so 100,000 articles
 cost 100,000 rows, not 100,000 Markdown renders.
 """
@@ -14,6 +16,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from articles.models import (
@@ -117,18 +120,37 @@ def _pool(seed: int) -> list[_PoolEntry]:
     return entries
 
 
-def _topics() -> list[Topic]:
+def _topic_names() -> list[tuple[str, str]]:
+    """(name, slug) of the ``TOPICS`` generated topics."""
     rounds = range(TOPICS // len(_CONDITIONS) + 1)
     names = [(f"{c.title()} {n}", f"generated-{c.replace(' ', '-')}-{n}")
              for n in rounds for c in _CONDITIONS]  # fmt: skip
-    wanted = names[:TOPICS]
-    existing = {t.slug: t for t in Topic.objects.filter(generated=True)}
+    return names[:TOPICS]
+
+
+# A generated guide's slug: the ones ``_slug`` makes, and nothing else.
+GENERATED_SLUG = r"^generated-[0-9]{6}$"
+
+
+def generated_articles() -> QuerySet[Article]:
+    """The articles this module made (found by their slugs)."""
+    return Article.objects.filter(slug__regex=GENERATED_SLUG)
+
+
+def generated_topics() -> QuerySet[Topic]:
+    """The topics this module made (found by their slugs)."""
+    return Topic.objects.filter(slug__in=[slug for _, slug in _topic_names()])
+
+
+def _topics() -> list[Topic]:
+    wanted = _topic_names()
+    existing = {t.slug: t for t in generated_topics()}
     # Generated topics are public at once, like the generated guides.
     made = Topic.objects.bulk_create(
         [
             Topic(
                 name=name, slug=slug, description=f"Generated topic about {name}.",
-                generated=True, live_version=1, live_name=name,
+                live_version=1, live_name=name,
                 live_description=f"Generated topic about {name}.", live_updated_at=timezone.now(),
             )
             for name, slug in wanted
@@ -142,7 +164,7 @@ def _topics() -> list[Topic]:
         revision.content_hash = revision.compute_hash()
         revisions.append(revision)
     TopicRevision.objects.bulk_create(revisions)
-    return list(Topic.objects.filter(generated=True).order_by("pk"))
+    return list(generated_topics().order_by("pk"))
 
 
 def generate(*, count: int, publish: bool, seed: int = 1,
@@ -202,7 +224,6 @@ def _create_batch(indexes: list[int], *, pool: list[_PoolEntry], topics: list[To
                 slug=slug,
                 summary=summary,
                 body=entry.body,
-                generated=True,
                 created_at=when,
                 **live,
             )
@@ -249,7 +270,7 @@ def _chunks(queryset_ids: list[int], size: int) -> Iterator[list[int]]:
 def remove_generated(progress: Callable[[int], None] | None = None) -> int:
     """Delete every generated article (with its versions, sources and topic
     links) and every generated topic. Returns how many articles went."""
-    ids = list(Article.objects.filter(generated=True).values_list("pk", flat=True))
+    ids = list(generated_articles().values_list("pk", flat=True))
     for chunk in _chunks(ids, BATCH):
         with transaction.atomic():
             Article.topics.through.objects.filter(article_id__in=chunk).delete()
@@ -260,6 +281,6 @@ def remove_generated(progress: Callable[[int], None] | None = None) -> int:
             Article.objects.filter(pk__in=chunk).delete()
         if progress:
             progress(len(chunk))
-    TopicRevision.objects.filter(topic__generated=True).delete()
-    Topic.objects.filter(generated=True).delete()
+    TopicRevision.objects.filter(topic__in=generated_topics()).delete()
+    generated_topics().delete()
     return len(ids)

@@ -7,9 +7,9 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
-from articles.generation import generate, remove_generated
 from articles.models import Article
 from articles.signals import send_public_changed_on_commit
+from devtools.generation import generate, generated_articles, remove_generated
 
 
 class Command(BaseCommand):
@@ -28,7 +28,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["delete"]:
-            total = Article.objects.filter(generated=True).count()
+            total = generated_articles().count()
             with tqdm(total=total, unit="article", file=self.stderr) as bar:
                 removed = remove_generated(progress=bar.update)
             send_public_changed_on_commit(Article, pages_validated=False)
