@@ -18,7 +18,7 @@ from articles.models import Article, Review, Revision
 from tests.factories import approve, edit, make_article, make_clinician, make_editor
 
 pytestmark = pytest.mark.django_db
-FIXTURE = Path(__file__).resolve().parent.parent / "fixtures" / "guides.json"
+FIXTURE = Path(__file__).resolve().parent.parent.parent / "fixtures" / "guides.json"
 
 
 def state() -> list[tuple]:

@@ -13,7 +13,7 @@ import pytest
 # Slow: reads settings in a fresh interpreter.
 pytestmark = pytest.mark.slow
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parent.parent.parent
 
 
 def _urgent_help(**env: str) -> subprocess.CompletedProcess[str]:

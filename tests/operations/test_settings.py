@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parent.parent.parent
 # A key that passes the production rule (Django's security.W009).
 KEY = secrets.token_urlsafe(50)
 

@@ -24,7 +24,7 @@ from tests.factories import make_article, make_staff
 
 pytestmark = pytest.mark.django_db
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parent.parent.parent
 
 
 # --- Headers ---------------------------------------------------------------

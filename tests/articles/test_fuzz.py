@@ -22,8 +22,8 @@ from hypothesis import strategies as st
 from articles.content_io import CONTENT_FIELDS, import_documents
 from articles.models import Article, Review, Revision
 from articles.text import find_xml_illegal
+from tests.articles.test_admin_write_paths import public_snapshot
 from tests.factories import make_article, make_editor
-from tests.test_admin_write_paths import public_snapshot
 
 pytestmark = pytest.mark.django_db
 

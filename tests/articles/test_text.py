@@ -7,8 +7,8 @@ import pytest
 
 from articles.models import Article
 from articles.text import find_xml_illegal, normalise_text, strip_xml_illegal
+from tests.articles.test_permissions import change_form_data
 from tests.factories import make_article, make_editor
-from tests.test_permissions import change_form_data
 
 
 def test_normalise_text_turns_crlf_and_lone_cr_into_lf_and_drops_a_leading_bom():

@@ -8,8 +8,8 @@ import time_machine
 
 from articles import workflow
 from articles.models import Article
+from tests.articles.test_permissions import change_form_data
 from tests.factories import edit, make_article, make_clinician, make_editor, make_staff
-from tests.test_permissions import change_form_data
 
 pytestmark = pytest.mark.django_db
 LONDON = ZoneInfo("Europe/London")

@@ -21,7 +21,7 @@ from django.test import Client, RequestFactory, override_settings
 from healthsite.client_ip import client_ip_address
 from tests.factories import make_clinician
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parent.parent.parent
 PROXY = "127.0.0.1"
 CLINICIAN_HOME = "203.0.113.9"
 ATTACKER = "198.51.100.7"

@@ -17,8 +17,8 @@ from django import forms
 from articles.admin.article import ArticleForm
 from articles.admin.content import NormalisedTextForm
 from articles.models import TOPIC_LIVE_FIELDS, Article, Reference, ReviewerProfile, Topic
+from tests.articles.test_permissions import change_form_data
 from tests.factories import make_article, make_clinician, make_editor, make_topic, publish
-from tests.test_permissions import change_form_data
 
 pytestmark = pytest.mark.django_db
 

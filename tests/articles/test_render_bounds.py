@@ -18,9 +18,9 @@ from django.conf import settings
 from articles import rendering, workflow
 from articles.models import Article
 from articles.rendering import MAX_NESTING, problems, render
+from tests.articles.test_permissions import change_form_data
 from tests.factories import make_clinician, make_editor, make_legacy_article, make_staff
 from tests.markdown_inputs import GENERATORS, nested_list, python_calls
-from tests.test_permissions import change_form_data
 
 LIMIT = settings.ARTICLE_BODY_MAX_CHARS
 SIZES = [2_000, 20_000, LIMIT]

@@ -434,7 +434,7 @@ def test_the_issue_examples_of_non_numeric_ids_get_404_and_400(client, actors, c
 def test_a_topic_value_that_is_not_an_id_is_refused_with_a_message(client, actors, content):
     """Found by the fuzz test: Django's autocomplete widget queried ``pk__in``
     with the posted value when showing the form again, and raised."""
-    from tests.test_permissions import change_form_data
+    from tests.articles.test_permissions import change_form_data
 
     article = content["draft"]
     client.force_login(actors["editor"])

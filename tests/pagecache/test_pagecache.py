@@ -418,7 +418,7 @@ def test_nothing_but_the_signal_invalidates_the_page_cache():
     pagecache and what it imports."""
     from pathlib import Path
 
-    root = Path(__file__).resolve().parent.parent
+    root = Path(__file__).resolve().parent.parent.parent
     allowed = {
         "conditional_page",
         "health_problems",

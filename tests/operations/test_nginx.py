@@ -2,7 +2,7 @@
 real in front of two gunicorn instances sharing one database and Redis.
 
 nginx is Debian's (``apt-get install nginx-light``; `make test` and
-`.ci/run` install it). The database is the one tests/test_multi_instance.py
+`.ci/run` install it). The database is the one tests/pagecache/test_multi_instance.py
 sets up: a throwaway PostgreSQL database on the PostgreSQL leg, a shared
 SQLite file otherwise. The app runs as in production behind a TLS proxy
 (DJANGO_HTTPS=1, DJANGO_SECURE_PROXY_SSL_HEADER=1).
@@ -24,7 +24,7 @@ from pathlib import Path
 import pytest
 
 from tests.nginx import NGINX, Nginx, start_nginx
-from tests.test_multi_instance import (  # noqa: F401 (fixtures)
+from tests.pagecache.test_multi_instance import (  # noqa: F401 (fixtures)
     REDIS_URL,
     ROOT,
     SLUG,

@@ -17,10 +17,10 @@ from django.conf import settings
 from articles import rendering
 from articles.models import Article
 from articles.rendering import RESERVED_IDS, problems, render, render_markdown
+from tests.articles.test_permissions import change_form_data
 from tests.factories import make_article, make_editor, make_staff
-from tests.test_permissions import change_form_data
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parent.parent.parent
 
 
 class _Visible(HTMLParser):
