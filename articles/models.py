@@ -386,11 +386,6 @@ class Article(models.Model):
         editable=False,
         help_text=_("When the public text last changed."),
     )
-    generated = models.BooleanField(
-        default=False,
-        editable=False,
-        help_text=_("Synthetic text made by generate_articles for benchmarks; removable."),
-    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -993,9 +988,6 @@ class Topic(models.Model):
         editable=False,
         on_delete=models.PROTECT,
         related_name="+",
-    )
-    generated = models.BooleanField(
-        default=False, editable=False, help_text=_("Made by generate_articles, for benchmarks.")
     )
 
     objects = TopicManager()

@@ -90,7 +90,7 @@ REMOVED_ON_PURPOSE = {
     "unsafe ids": "Raw-HTML ids that are not plain words, hyphens, dots or colons are dropped.",
 }
 
-# Ids used by the site's own templates (tests/test_rendering.py checks this
+# Ids used by the site's own templates (tests/articles/test_rendering.py checks this
 # list against templates/): a body must not take them.
 RESERVED_IDS = frozenset({
     "main-content", "site-search", "page-contents", "page-sources", "page-trust",
@@ -111,7 +111,7 @@ MAX_HTML_NESTING = 24
 # Characters that start Markdown or HTML syntax. Parsing cost grows with
 # them, not with prose: ordinary guides use a few hundred, and this many keeps
 # every body of up to ARTICLE_BODY_MAX_CHARS within a second (measured in
-# tests/test_render_bounds.py).
+# tests/articles/test_render_bounds.py).
 MARKUP_CHARACTERS = "[]<>&*_`\\\\~!#|"
 MAX_MARKUP_CHARS = 10_000
 # Each line costs a block or a line break token; guides written as paragraphs

@@ -1,6 +1,6 @@
 #!/usr/bin/env python
 """
-Render bounds: the seconds behind tests/test_render_bounds.py's call budget.
+Render bounds: the seconds behind tests/articles/test_render_bounds.py's call budget.
 
 For every generated kind of pathological Markdown (tests/markdown_inputs.py)
 at each size up to the body limit, times ``rendering.problems`` (the check at
@@ -35,8 +35,8 @@ django.setup()
 from django.conf import settings  # noqa: E402
 
 from articles import rendering  # noqa: E402
+from tests.articles.test_render_bounds import CALL_BUDGET, SIZES  # noqa: E402
 from tests.markdown_inputs import GENERATORS, python_calls  # noqa: E402
-from tests.test_render_bounds import CALL_BUDGET, SIZES  # noqa: E402
 
 GOAL_SECONDS = 1.0
 

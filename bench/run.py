@@ -145,6 +145,11 @@ def manage(env: dict[str, str], *args: str) -> str:
     return result.stdout
 
 
+# generate_articles lives in the development app devtools, which production
+# settings leave out; only the build step installs it (bench/settings.py).
+GENERATOR = {"DJANGO_SETTINGS_MODULE": "bench.settings"}
+
+
 def build(db: str, size: int, env: dict[str, str], rebuild: bool) -> float:
     """Create the database with ``size`` published generated guides plus the
     seeds; reuse it when it is already complete. Returns seconds spent."""
@@ -168,12 +173,12 @@ def build(db: str, size: int, env: dict[str, str], rebuild: bool) -> float:
         # slower; build the same index once at the end instead.
         definition = _pg(size, "SELECT pg_get_indexdef('article_search_gin'::regclass)")
         _pg(size, "DROP INDEX article_search_gin")
-        bulk = {**env, "DJANGO_DB_SERVER_SIDE_BINDING": "1"}
+        bulk = {**env, "DJANGO_DB_SERVER_SIDE_BINDING": "1", **GENERATOR}
         manage(bulk, "generate_articles", "--count", str(size), "--publish")
         _pg(size, f"SET maintenance_work_mem = '512MB'; {definition}")
         _pg(size, "VACUUM ANALYZE")
     else:
-        manage(env, "generate_articles", "--count", str(size), "--publish")
+        manage({**env, **GENERATOR}, "generate_articles", "--count", str(size), "--publish")
     marker.write_text(str(size))
     return time.monotonic() - start
 

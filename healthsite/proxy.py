@@ -4,7 +4,7 @@ expires: at the end of the second in which the app sent it.
 nginx keeps cache lifetimes in whole seconds and treats an entry as fresh
 while the current second is not past its expiry second, so ``s-maxage=1``
 or ``proxy_cache_valid 1s`` keeps a page for up to two seconds (measured
-through nginx by tests/test_nginx.py: 1.1-2 s). nginx's own
+through nginx by tests/operations/test_nginx.py: 1.1-2 s). nginx's own
 ``X-Accel-Expires: @<unix time>`` sets the expiry second itself; the
 current second gives every cached page less than a second of life, so a
 publish reaches readers within a second of its commit. nginx removes the

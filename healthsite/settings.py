@@ -92,6 +92,7 @@ INSTALLED_APPS = [
     "markdownx",
     "simple_history",
     "articles",
+    "public",
     "pagecache",
 ]
 
@@ -129,7 +130,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "articles.context_processors.site",
+                "public.context_processors.site",
             ],
         },
     },
@@ -296,7 +297,7 @@ ARTICLE_REVIEW_INTERVAL_MONTHS = env_int("DJANGO_REVIEW_INTERVAL_MONTHS", 12)
 # The longest article body accepted, in characters (about 30,000 words).
 ARTICLE_BODY_MAX_CHARS = env_int("DJANGO_ARTICLE_BODY_MAX_CHARS", 200_000)
 # The article change form posts about eight fields per source (the admin
-# allows at most 300, articles.admin_content.MAX_SOURCES) besides its own;
+# allows at most 300, articles.admin.content.MAX_SOURCES) besides its own;
 # Django's default of 1,000 fields refused a guide with about 140 sources
 # with a bare 400.
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 4000

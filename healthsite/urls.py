@@ -4,10 +4,10 @@ from django.contrib.sitemaps import views as sitemap_views
 from django.urls import include, path, re_path
 
 from articles import editor
-from articles.feeds import LatestArticlesFeed
-from articles.sitemaps import SITEMAPS
-from articles.views import robots_txt
 from healthsite import views
+from public.feeds import LatestArticlesFeed
+from public.sitemaps import SITEMAPS
+from public.views import robots_txt
 
 urlpatterns = [
     path(settings.ADMIN_PATH, admin.site.urls),
@@ -44,6 +44,6 @@ if settings.SERVE_MEDIA:
         )
     )
 
-urlpatterns.append(path("", include("articles.urls")))
+urlpatterns.append(path("", include("public.urls")))
 
-handler500 = "articles.views.server_error"
+handler500 = "public.views.server_error"

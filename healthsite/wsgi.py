@@ -37,9 +37,9 @@ def _warm_up() -> None:
         # Django's Redis backend imports redis-py on first use: about a
         # second of a worker's first request on a busy machine.
         import redis  # noqa: F401
-    for name in ("articles/article_detail.html", "articles/article_list.html",
-                 "articles/topic_detail.html", "articles/topic_list.html",
-                 "articles/search.html", "404.html", "500.html"):  # fmt: skip
+    for name in ("public/article_detail.html", "public/article_list.html",
+                 "public/topic_detail.html", "public/topic_list.html",
+                 "public/search.html", "404.html", "500.html"):  # fmt: skip
         get_template(name)
 
 

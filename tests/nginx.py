@@ -1,6 +1,6 @@
 """Run deploy/nginx/healthsite.conf for real: rendered with this machine's
 ports and paths, with a self-signed certificate, as a foreground nginx with
-its own prefix. Used by tests/test_nginx.py and bench/run.py.
+its own prefix. Used by tests/operations/test_nginx.py and bench/run.py.
 
 Debian's nginx (``apt-get install nginx-light``) must be installed; nothing
 here touches the system's nginx configuration or its running server.

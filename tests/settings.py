@@ -13,7 +13,7 @@ from healthsite.settings import *  # noqa: F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
-# The manifest needs collectstatic first; tests/test_static.py covers that
+# The manifest needs collectstatic first; tests/operations/test_static.py covers that
 # storage separately, so ordinary tests resolve static files from the finders.
 STORAGES = {
     **STORAGES,  # noqa: F405
@@ -22,10 +22,14 @@ STORAGES = {
 WHITENOISE_AUTOREFRESH = True
 
 # The test client speaks plain HTTP to "testserver"; production redirects to
-# HTTPS (tests/test_deploy.py checks the production values). Secure cookies
+# HTTPS (tests/operations/test_deploy.py checks the production values). Secure cookies
 # stay on: the test client sends them anyway.
 SECURE_SSL_REDIRECT = False
 
 # One process, and every test starts from an empty cache: memory will do.
 # (The multi-instance test runs real servers with their own settings.)
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# The synthetic-guide generator (tests/devtools/) is a development tool,
+# installed here and in bench/settings.py, never in production.
+INSTALLED_APPS = [*INSTALLED_APPS, "devtools"]  # noqa: F405

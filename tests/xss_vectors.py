@@ -1,5 +1,5 @@
 """The project's own collection of XSS vectors, Markdown-specific ones
-included. tests/test_xss.py renders each through the preview and the public
+included. tests/articles/test_xss.py renders each through the preview and the public
 page; tests/browser/test_xss_browser.py loads them all in Chromium.
 
 Payloads call alert() (a dialog the browser test listens for) or set
@@ -117,7 +117,7 @@ VECTORS: dict[str, str] = {
     "table background": '<table background="javascript:alert(1)"><tr><td>x</td></tr></table>',
     "class hijack": '<div class="skip-link admonition">x</div>',
     # Site chrome classes: a body that borrows them restyles or hides the page
-    # around it (tests/test_xss.py allows only the callout classes).
+    # around it (tests/articles/test_xss.py allows only the callout classes).
     "class hijack on a paragraph": '<p class="visually-hidden">x</p>',
     "class hijack on a heading": '<h2 class="site-header">x</h2>',
     "class hijack on a link": '<a class="skip-link" href="#main">x</a>',
