@@ -208,17 +208,6 @@ class LiveFilter(admin.SimpleListFilter):
         return queryset
 
 
-# (workflow function, label, permission check for showing the button)
-ACTIONS = {
-    "submit": _("Submit for clinical review"),
-    "approve": _("Approve and publish"),
-    "request_changes": _("Request changes"),
-    "archive": _("Archive (remove from the public site)"),
-    "restore": _("Restore as a draft"),
-    "confirm_rendering": _("Confirm the page still says what was approved"),
-}
-
-
 class ReadOnlyHistoryMixin:
     """django-simple-history's pages, to read only. Its history form saves a
     past row (live columns and all) past the workflow, and hiding the revert
@@ -275,7 +264,6 @@ class ArticleAdmin(ReadOnlyHistoryMixin, SimpleHistoryAdmin, MarkdownxModelAdmin
     ]
     autocomplete_fields = ["topics"]
     inlines = [ReferenceInline]
-    actions = ["submit_selected", "archive_selected"]
     history_list_display = ["status"]
 
     class Media:
@@ -397,38 +385,29 @@ class ArticleAdmin(ReadOnlyHistoryMixin, SimpleHistoryAdmin, MarkdownxModelAdmin
         actions = super().get_actions(request)
         # Bulk deletion would bypass the per-article rule; delete one at a time.
         actions.pop("delete_selected", None)
+        for step in workflow.STEPS.values():
+            if step.bulk is not None and step.permission(request.user):
+                name = f"{step.name}_selected"
+                actions[name] = (_bulk_action(step.name), name, step.bulk[0])
         return actions
 
     def history_refused_url(self, pk: int) -> str:
         return reverse("admin:articles_article_versions", args=[pk])
 
-    # Bulk actions -----------------------------------------------------------
+    # Bulk actions: the workflow steps with a ``bulk`` entry ---------------------
 
-    def _bulk(self, request: HttpRequest, queryset: QuerySet, step: str, done: str) -> None:
+    def bulk_step(self, request: HttpRequest, queryset: QuerySet, name: str) -> None:
+        """Take step ``name`` for each selected article; each refusal is a message."""
+        step = workflow.STEPS[name]
         succeeded = 0
         for article in queryset:
             try:
-                _run_step(step, article, request)
+                step.run(article=article, actor=request.user)
                 succeeded += 1
             except workflow.WorkflowError as error:
                 self.message_user(request, str(error), messages.ERROR)
         if succeeded:
-            self.message_user(request, done % {"count": succeeded}, messages.SUCCESS)
-
-    @admin.action(description=_("Submit selected articles for clinical review"),
-                  permissions=["submit"])  # fmt: skip
-    def submit_selected(self, request: HttpRequest, queryset: QuerySet) -> None:
-        self._bulk(request, queryset, "submit", _("%(count)d article(s) submitted for review."))
-
-    @admin.action(description=_("Archive selected articles"), permissions=["archive"])
-    def archive_selected(self, request: HttpRequest, queryset: QuerySet) -> None:
-        self._bulk(request, queryset, "archive", _("%(count)d article(s) archived."))
-
-    def has_submit_permission(self, request: HttpRequest) -> bool:
-        return request.user.has_perm("articles.submit_article")
-
-    def has_archive_permission(self, request: HttpRequest) -> bool:
-        return request.user.has_perm("articles.archive_article")
+            self.message_user(request, step.bulk[1] % {"count": succeeded}, messages.SUCCESS)
 
     # Review panel, versions and workflow buttons --------------------------------
 
@@ -505,81 +484,64 @@ class ArticleAdmin(ReadOnlyHistoryMixin, SimpleHistoryAdmin, MarkdownxModelAdmin
         return HttpResponseRedirect(reverse("admin:articles_article_change", args=[article.pk]))
 
 
-def _run_step(step: str, article: Article, request: HttpRequest, **extra: Any) -> object:
-    user = request.user
-    if step == "submit":
-        return workflow.submit(article=article, user=user)
-    if step == "approve":
-        return workflow.approve(article=article, reviewer=user, **extra)
-    if step == "request_changes":
-        return workflow.request_changes(article=article, reviewer=user, **extra)
-    if step == "archive":
-        return workflow.archive(article=article, user=user)
-    if step == "restore":
-        return workflow.restore(article=article, user=user)
-    if step == "confirm_rendering":
-        return workflow.confirm_rendering(article=article, reviewer=user)
-    raise workflow.WorkflowError(_("Unknown workflow step."))
+def _bulk_action(name: str) -> Any:
+    """An admin action (``(model_admin, request, queryset)``) taking step ``name``."""
+
+    def action(model_admin: ArticleAdmin, request: HttpRequest, queryset: QuerySet) -> None:
+        model_admin.bulk_step(request, queryset, name)
+
+    return action
+
+
+def step_parameters(step: workflow.Step, request: HttpRequest) -> dict[str, Any]:
+    """The step's parameters from the POST (text stripped). Raises ValueError
+    for a ``version`` that is not a version number; a missing one is None,
+    which the workflow refuses, after checking who is asking, with a message
+    saying what is needed."""
+    values: dict[str, Any] = {}
+    for name in step.parameters:
+        value = request.POST.get(name, "")
+        if name == "version":
+            if value and parse_id(value) is None:
+                raise ValueError(value)
+            values[name] = int(value) if value else None
+        else:
+            values[name] = value.strip()
+    return values
 
 
 def _workflow_post(model_admin: ArticleAdmin, request: HttpRequest, object_id: str,
-                   step: str) -> HttpResponse:  # fmt: skip
+                   name: str) -> HttpResponse:  # fmt: skip
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
     article = article_or_404(object_id)
-    extra: dict[str, Any] = {}
-    if step == "approve":
-        # Missing or not a number: the workflow refuses it, after checking
-        # who is asking, with a message saying what is needed.
-        version = request.POST.get("version", "")
-        if version and parse_id(version) is None:
-            return HttpResponseBadRequest(
-                gettext("“%(value)s” is not a version number: nothing was approved.")
-                % {"value": version[:100]},
-                content_type="text/plain; charset=utf-8",
-            )
-        extra["version"] = int(version) if version else None
-        extra["content_hash"] = request.POST.get("content_hash", "").strip()
-        extra["comment"] = request.POST.get("comment", "").strip()
-    elif step == "request_changes":
-        extra["comment"] = request.POST.get("comment", "")
+    step = workflow.STEPS.get(name)
+    if step is None:
+        model_admin.message_user(request, _("Unknown workflow step."), messages.ERROR)
+        return HttpResponseRedirect(reverse("admin:articles_article_change", args=[article.pk]))
     try:
-        _run_step(step, article, request, **extra)
+        parameters = step_parameters(step, request)
+    except ValueError as error:
+        return HttpResponseBadRequest(
+            gettext("“%(value)s” is not a version number: nothing was approved.")
+            % {"value": str(error)[:100]},
+            content_type="text/plain; charset=utf-8",
+        )
+    try:
+        step.run(article=article, actor=request.user, **parameters)
     except workflow.WorkflowError as error:
         model_admin.message_user(request, str(error), messages.ERROR)
     else:
-        model_admin.message_user(request, _("Done: %(step)s.") % {"step": ACTIONS[step]},
+        model_admin.message_user(request, _("Done: %(step)s.") % {"step": step.label},
                                  messages.SUCCESS)  # fmt: skip
     return HttpResponseRedirect(reverse("admin:articles_article_change", args=[article.pk]))
 
 
-def available_steps(request: HttpRequest, article: Article) -> list[str]:
+def available_steps(request: HttpRequest, article: Article) -> list[workflow.Step]:
     """Buttons worth showing. Showing is a courtesy; the workflow enforces."""
-    user, status = request.user, article.status
-    steps = []
-    if status in {Article.Status.DRAFT, Article.Status.CHANGES_REQUESTED} and user.has_perm(
-        "articles.submit_article"
-    ):
-        steps.append("submit")
-    if status == Article.Status.IN_REVIEW and workflow.is_clinician(user):
-        if user.pk not in workflow.authors_of_pending_changes(article):
-            steps.append("approve")
-        steps.append("request_changes")
-    latest = workflow.latest_revision(article)
-    if (
-        status == Article.Status.PUBLISHED
-        and latest is not None
-        and latest.number == article.live_version
-        and workflow.is_clinician(user)
-    ):
-        steps.append("approve")  # the periodic review of unchanged text
-    if article.is_live and user.has_perm("articles.archive_article"):
-        steps.append("archive")
-    if status == Article.Status.ARCHIVED and user.has_perm("articles.archive_article"):
-        steps.append("restore")
-    if article.render_change_note and workflow.is_clinician(user):
-        steps.append("confirm_rendering")
-    return steps
+    return [
+        step for step in workflow.STEPS.values() if step.available(article, request.user)
+    ]
 
 
 def review_context(request: HttpRequest, article: Article) -> dict[str, Any]:
@@ -596,14 +558,15 @@ def review_context(request: HttpRequest, article: Article) -> dict[str, Any]:
         ),
         "readability": readability,
         "long_sentence_words": LONG_SENTENCE_WORDS,
-        "workflow_steps": [(step, ACTIONS[step]) for step in steps],
+        "workflow_steps": steps,
         "own_change_blocks_approval": (
             article.status == Article.Status.IN_REVIEW
             and workflow.is_clinician(request.user)
             and request.user.pk in workflow.authors_of_pending_changes(article)
         ),
         "approver_needs_profile": (
-            "approve" in steps and workflow.public_profile(request.user) is None
+            "approve" in {step.name for step in steps}
+            and workflow.public_profile(request.user) is None
         ),
         "last_request": article.reviews.filter(decision=Review.Decision.CHANGES_REQUESTED)
         .select_related("reviewer")
