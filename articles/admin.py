@@ -539,9 +539,7 @@ def _workflow_post(model_admin: ArticleAdmin, request: HttpRequest, object_id: s
 
 def available_steps(request: HttpRequest, article: Article) -> list[workflow.Step]:
     """Buttons worth showing. Showing is a courtesy; the workflow enforces."""
-    return [
-        step for step in workflow.STEPS.values() if step.available(article, request.user)
-    ]
+    return [step for step in workflow.STEPS.values() if step.available(article, request.user)]
 
 
 def review_context(request: HttpRequest, article: Article) -> dict[str, Any]:

@@ -188,9 +188,7 @@ def _step_done(step: str, article: Article, revision: Revision | None, actor: Us
     outside one): one log line, then :data:`~articles.signals.workflow_step_done`.
     Nothing is announced if the step is rolled back after all. ``robust``:
     a failing receiver must not turn a committed step into an error page."""
-    transaction.on_commit(
-        functools.partial(_announce, step, article, revision, actor), robust=True
-    )
+    transaction.on_commit(functools.partial(_announce, step, article, revision, actor), robust=True)
 
 
 def _announce(step: str, article: Article, revision: Revision | None, actor: User) -> None:

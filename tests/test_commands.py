@@ -111,6 +111,4 @@ def test_the_workflow_command_offers_every_step_of_the_registry():
 
     parser = Command().create_parser("manage.py", "workflow")
     (step_argument,) = [a for a in parser._actions if a.dest == "step"]
-    assert step_argument.choices == ["show"] + [
-        name.replace("_", "-") for name in workflow.STEPS
-    ]
+    assert step_argument.choices == ["show"] + [name.replace("_", "-") for name in workflow.STEPS]

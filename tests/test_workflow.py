@@ -242,9 +242,8 @@ def test_a_refused_step_sends_no_workflow_step_done(
 ):
     refused_from = next(status for status in ALL_STATES if status not in LEGAL_FROM[step])
     article = in_state(refused_from, editor, clinician)
-    with django_capture_on_commit_callbacks(execute=True):
-        with pytest.raises(workflow.WorkflowError):
-            run_step(step, article, editor, clinician)
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(workflow.WorkflowError):
+        run_step(step, article, editor, clinician)
     assert steps_done == []
 
 
@@ -253,9 +252,11 @@ def test_a_step_logs_one_line_with_the_actor_guide_version_and_step(
 ):
     article = in_state(Status.IN_REVIEW, editor, clinician)
     latest = workflow.latest_revision(article)
-    with caplog.at_level(logging.INFO, logger="articles.workflow"):
-        with django_capture_on_commit_callbacks(execute=True):
-            approve(article, clinician)
+    with (
+        caplog.at_level(logging.INFO, logger="articles.workflow"),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        approve(article, clinician)
 
     (record,) = [r for r in caplog.records if r.name == "articles.workflow"]
     line = json.loads(JsonFormatter().format(record))
@@ -265,7 +266,8 @@ def test_a_step_logs_one_line_with_the_actor_guide_version_and_step(
         "step": "approve", "actor": "cleo", "actor_id": clinician.pk, "guide_id": article.pk,
         "guide_slug": article.slug, "version": latest.number,
     }  # fmt: skip
-    assert "cleo" in line["message"] and article.slug in line["message"]
+    assert "cleo" in line["message"]
+    assert article.slug in line["message"]
 
 
 def test_request_changes_needs_a_comment(editor, clinician):

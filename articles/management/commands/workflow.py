@@ -16,7 +16,6 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from articles import workflow
 from articles.models import Article
 
-
 # ``show`` reads; every other choice names a step of workflow.STEPS, with "-"
 # for "_" (``request-changes``).
 STEPS = {name.replace("_", "-"): name for name in workflow.STEPS}
