@@ -1,4 +1,5 @@
-"""The domain event ``public_changed``, and receivers for derived data only.
+"""The domain events ``public_changed`` and ``workflow_step_done``, and
+receivers for derived data only.
 
 Business rules never live in signals; they live in articles.workflow. The
 receivers below exist because ``loaddata`` saves with ``raw=True``, which
@@ -35,6 +36,19 @@ Arguments: ``sender``, the model class whose public data changed, and
 ``pages_validated`` (bool, default False): True when the change moves the
 validators (``ETag``, ``Last-Modified``) of every page that shows it, so
 pages whose validators did not move may be reused."""
+
+
+workflow_step_done = Signal()
+"""A step of the article workflow (``articles.workflow.STEPS``) succeeded.
+Sent once the step is committed, never for a refused step, by the workflow
+function itself, whoever called it (admin, command, import, test).
+
+Arguments: ``sender`` (:class:`~articles.models.Article`), ``step`` (the
+step's name, a key of ``STEPS``), ``article`` (the guide as the step left
+it), ``revision`` (the version the step acted on: the one submitted,
+approved, sent back or confirmed, the one that was live for an archive, the
+latest for a restore; None if the guide has none) and ``actor`` (the user
+who took the step)."""
 
 
 def send_public_changed_on_commit(sender: type, *, pages_validated: bool) -> None:

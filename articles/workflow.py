@@ -12,17 +12,28 @@ Every function here is atomic, takes keyword-only arguments, checks who is
 acting and from which state, and raises :class:`WorkflowError` with a
 readable message before changing anything. The admin, the management
 commands and the tests all call these functions and nothing else.
+
+:data:`STEPS` names the state changes (submit, approve, …) in one registry:
+the admin's buttons and bulk actions, the ``workflow`` command and the tests
+iterate over it. Each step, once committed, logs one line (logger
+``articles.workflow``) and sends ``articles.signals.workflow_step_done``.
 """
 
 from __future__ import annotations
 
+import functools
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import date
+from types import MappingProxyType
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from simple_history.utils import bulk_create_with_history
 
 from articles import rendering
@@ -41,10 +52,11 @@ from articles.models import (
     render_version,
     sources_snapshot,
 )
-from articles.signals import send_public_changed_on_commit
+from articles.signals import send_public_changed_on_commit, workflow_step_done
 
 Status = Article.Status
 User = AbstractBaseUser | AnonymousUser
+logger = logging.getLogger("articles.workflow")
 
 # The working copy's own columns: the only ones an edit writes (with the
 # workflow's bookkeeping in _EDIT_BOOKKEEPING). Never the live copy, the
@@ -172,6 +184,32 @@ def _public_changed() -> None:
     send_public_changed_on_commit(Article, pages_validated=True)
 
 
+def _step_done(step: str, article: Article, revision: Revision | None, actor: User) -> None:
+    """Announce a successful step once its transaction commits (at once
+    outside one): one log line, then :data:`~articles.signals.workflow_step_done`.
+    Nothing is announced if the step is rolled back after all. ``robust``:
+    a failing receiver must not turn a committed step into an error page."""
+    transaction.on_commit(functools.partial(_announce, step, article, revision, actor), robust=True)
+
+
+def _announce(step: str, article: Article, revision: Revision | None, actor: User) -> None:
+    fields = {
+        "step": step,
+        "actor": actor.get_username() if actor.is_authenticated else None,
+        "actor_id": actor.pk,
+        "guide_id": article.pk,
+        "guide_slug": article.slug,
+        "version": revision.number if revision is not None else None,
+    }
+    logger.info(
+        "workflow: %(actor)s: %(step)s guide %(guide_id)s (%(guide_slug)s) version %(version)s",
+        fields, extra={"fields": fields},
+    )  # fmt: skip
+    workflow_step_done.send(
+        sender=Article, step=step, article=article, revision=revision, actor=actor
+    )
+
+
 def _save(article: Article, user: User | None, update_fields: list[str] | None = None) -> None:
     article._history_user = user if user is not None and user.is_authenticated else None
     article.save(update_fields=update_fields)
@@ -275,40 +313,24 @@ def save_working_copy(
 def _save_working_copy(*, article: Article, user: User, expected_version: int | None,
                        topics: list[Topic] | None, sources: list[dict] | None,
                        restored_from: int | None) -> Article:  # fmt: skip
+    """The edit's three jobs, in one transaction: claim the row (or create
+    it), record a version if anything public changed, and save the working
+    copy once (one history row per edit, whatever changed)."""
     creating = article.pk is None
     _require(user, "articles.add_article" if creating else "articles.change_article",
              _("edit articles"))  # fmt: skip
     _check_slug_free(article)
     if creating:
-        # A new article starts with nothing public, whatever it was built with.
-        for name in LIVE_FIELDS:
-            setattr(article, name, Article._meta.get_field(name).get_default())
-        article.live_version = article.last_reviewed = article.reviewed_by = None
-        article.next_review_due = article.published_at = article.live_updated_at = None
-        article.approved_revision_number = 0
-        article.created_by = article.updated_by = user
-        article.status = Status.DRAFT
-        _save(article, user)
-        current = article
+        current = _create_draft(article, user)
         snapshot = _snapshot(article, topics, sources)
     else:
-        _claim(Article, article.pk, expected_version, _("article"))
-        current = Article.objects.get(pk=article.pk)
         snapshot = _snapshot(article, topics, sources)
-        if current.status == Status.IN_REVIEW and snapshot != current.working_snapshot():
-            raise WorkflowError(
-                _("“%(title)s” is in clinical review. Ask the reviewer to request changes "
-                  "before editing it.") % {"title": current.title}
-            )  # fmt: skip
-        for name in WORKING_FIELDS:
-            setattr(current, name, getattr(article, name))
-        current.updated_by = user
-    latest = latest_revision(current)
-    changed = latest is None or latest.snapshot() != snapshot
-    if changed and current.status == Status.PUBLISHED:
-        # The working copy now differs from the live one: it needs review.
-        current.status = Status.DRAFT
+        current = _claim_working_copy(article, user, expected_version, snapshot)
+    changed = _record_version(current, snapshot, user, restored_from)
     if not creating:
+        if changed and current.status == Status.PUBLISHED:
+            # The working copy now differs from the live one: it needs review.
+            current.status = Status.DRAFT
         _save(current, user, update_fields=[*WORKING_FIELDS, *_EDIT_BOOKKEEPING])
     if topics is not None:
         current.topics.set(topics)
@@ -317,17 +339,55 @@ def _save_working_copy(*, article: Article, user: User, expected_version: int | 
         Reference.objects.bulk_create(
             Reference(article=current, **source) for source in _source_rows(sources)
         )
-    if changed:
-        Revision.objects.create(
-            article=current,
-            number=(latest.number if latest else 0) + 1,
-            created_by=user,
-            restored_from=restored_from,
-            **snapshot,
-        )
     if not creating:
         article.refresh_from_db()
     return article
+
+
+def _create_draft(article: Article, user: User) -> Article:
+    """Save a new article, its one save: a draft with nothing public,
+    whatever it was built with. A new row needs no claim."""
+    for name in LIVE_FIELDS:
+        setattr(article, name, Article._meta.get_field(name).get_default())
+    article.live_version = article.last_reviewed = article.reviewed_by = None
+    article.next_review_due = article.published_at = article.live_updated_at = None
+    article.approved_revision_number = 0
+    article.created_by = article.updated_by = user
+    article.status = Status.DRAFT
+    _save(article, user)
+    return article
+
+
+def _claim_working_copy(article: Article, user: User, expected_version: int | None,
+                        snapshot: dict[str, object]) -> Article:  # fmt: skip
+    """Claim the row's lock (:func:`_claim`) and return the stored article
+    with the editor's working fields copied onto it, not yet saved. Refuses
+    a change to text in clinical review."""
+    _claim(Article, article.pk, expected_version, _("article"))
+    current = Article.objects.get(pk=article.pk)
+    if current.status == Status.IN_REVIEW and snapshot != current.working_snapshot():
+        raise WorkflowError(
+            _("“%(title)s” is in clinical review. Ask the reviewer to request changes "
+              "before editing it.") % {"title": current.title}
+        )  # fmt: skip
+    for name in WORKING_FIELDS:
+        setattr(current, name, getattr(article, name))
+    current.updated_by = user
+    return current
+
+
+def _record_version(article: Article, snapshot: dict[str, object], user: User,
+                    restored_from: int | None) -> bool:  # fmt: skip
+    """Add a new immutable version if ``snapshot`` differs from the latest
+    one. True if a version was added."""
+    latest = latest_revision(article)
+    if latest is not None and latest.snapshot() == snapshot:
+        return False
+    Revision.objects.create(
+        article=article, number=(latest.number if latest else 0) + 1, created_by=user,
+        restored_from=restored_from, **snapshot,
+    )  # fmt: skip
+    return True
 
 
 def _source_rows(sources: list[dict]) -> list[dict]:
@@ -402,6 +462,7 @@ def submit(*, article: Article, user: User) -> Article:
     article.status = Status.IN_REVIEW
     article.submitted_at = timezone.now()
     _save(article, user)
+    _step_done("submit", article, latest_revision(article), user)
     return article
 
 
@@ -487,6 +548,7 @@ def _approve_locked(article: Article, reviewer: User, read: Revision,
     article.lock_version += 1
     _save(article, reviewer)
     _public_changed()
+    _step_done("approve", article, latest, reviewer)
     return review
 
 
@@ -532,6 +594,7 @@ def confirm_rendering(*, article: Article, reviewer: User) -> Article:
         raise WorkflowError(_("This guide's rendering is not waiting for a clinician."))
     Article.objects.filter(pk=article.pk).update(render_change_note="")
     article.render_change_note = ""
+    _step_done("confirm_rendering", article, article.live_revision, reviewer)
     return article
 
 
@@ -546,11 +609,12 @@ def request_changes(*, article: Article, reviewer: User, comment: str) -> Review
     _require_state(article, {Status.IN_REVIEW}, _("sent back for changes"))
     if not comment.strip():
         raise WorkflowError(_("Say what needs to change: a comment is required."))
-    review = _record_review(article, latest_revision(article), reviewer,
-                            Review.Decision.CHANGES_REQUESTED, comment.strip(),
-                            profile=public_profile(reviewer))  # fmt: skip
+    latest = latest_revision(article)
+    review = _record_review(article, latest, reviewer, Review.Decision.CHANGES_REQUESTED,
+                            comment.strip(), profile=public_profile(reviewer))  # fmt: skip
     article.status = Status.CHANGES_REQUESTED
     _save(article, reviewer)
+    _step_done("request_changes", article, latest, reviewer)
     return review
 
 
@@ -564,6 +628,7 @@ def archive(*, article: Article, user: User) -> Article:
             _("“%(title)s” is not on the public site, so it cannot be archived. Delete a "
               "draft that was never published instead.") % {"title": article.title}
         )  # fmt: skip
+    was_live = article.live_revision
     article.status = Status.ARCHIVED
     article.live_version = None
     article.sync_live_copy()
@@ -571,6 +636,7 @@ def archive(*, article: Article, user: User) -> Article:
     article.lock_version += 1
     _save(article, user)
     _public_changed()
+    _step_done("archive", article, was_live, user)
     return article
 
 
@@ -583,7 +649,94 @@ def restore(*, article: Article, user: User) -> Article:
     article.status = Status.DRAFT
     article.lock_version += 1
     _save(article, user)
+    _step_done("restore", article, latest_revision(article), user)
     return article
+
+
+# The steps, in one registry ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Step:
+    """One state change of a guide, as the admin (a button, perhaps a bulk
+    action), the ``workflow`` command and the tests see it. The function
+    enforces every rule; the rest only decides what to offer.
+
+    ``name``: in admin URLs (``…/workflow/<name>/``) and, with "-" for "_",
+    the command's step. ``function``: the workflow function, called as
+    ``function(article=…, <actor>=user, **parameters)``. ``label``: the
+    button's text. ``permission``: whether the user's role allows the step
+    at all. ``confirmation``: what the step does to the public site, shown
+    beside its button; None for steps that change nothing readers see.
+    ``actor``: the keyword naming who acts (``user`` or ``reviewer``).
+    ``parameters``: the further keywords the function takes, from the form
+    or the command line. ``offered``: whether the step makes sense for this
+    guide now (its state; a courtesy, the function checks again). ``bulk``:
+    (description, message with ``%(count)d``) to offer it as an admin
+    action on selected guides, or None."""
+
+    name: str
+    function: Callable[..., object]
+    label: str
+    permission: Callable[[User], bool]
+    confirmation: str | None
+    actor: str = "user"
+    parameters: tuple[str, ...] = ()
+    offered: Callable[[Article, User], bool] = lambda article, user: True
+    bulk: tuple[str, str] | None = None
+
+    def run(self, *, article: Article, actor: User, **parameters: object) -> object:
+        """Take the step as ``actor``; raises :class:`WorkflowError` if it is refused."""
+        return self.function(article=article, **{self.actor: actor}, **parameters)
+
+    def available(self, article: Article, user: User) -> bool:
+        """Whether to offer ``user`` this step for ``article`` (a button)."""
+        return self.permission(user) and self.offered(article, user)
+
+
+def _has_perm(perm: str) -> Callable[[User], bool]:
+    return lambda user: user.has_perm(perm)
+
+
+def _approval_offered(article: Article, user: User) -> bool:
+    if article.status == Status.IN_REVIEW:
+        # Four eyes: no button for the change's own authors.
+        return user.pk not in authors_of_pending_changes(article)
+    latest = latest_revision(article)
+    # The periodic review of the live, unchanged text.
+    return (article.status == Status.PUBLISHED and latest is not None
+            and latest.number == article.live_version)  # fmt: skip
+
+
+STEPS: Mapping[str, Step] = MappingProxyType({step.name: step for step in [
+    Step("submit", submit, gettext_lazy("Submit for clinical review"),
+         _has_perm("articles.submit_article"), None,
+         offered=lambda article, user: article.status in {Status.DRAFT, Status.CHANGES_REQUESTED},
+         bulk=(gettext_lazy("Submit selected articles for clinical review"),
+               gettext_lazy("%(count)d article(s) submitted for review."))),
+    Step("approve", approve, gettext_lazy("Approve and publish"), is_clinician,
+         gettext_lazy("Readers see this version, with your name as its reviewer, as soon as "
+                      "you approve it."),
+         actor="reviewer", parameters=("version", "content_hash", "comment"),
+         offered=_approval_offered),
+    Step("request_changes", request_changes, gettext_lazy("Request changes"), is_clinician,
+         None, actor="reviewer", parameters=("comment",),
+         offered=lambda article, user: article.status == Status.IN_REVIEW),
+    Step("archive", archive, gettext_lazy("Archive (remove from the public site)"),
+         _has_perm("articles.archive_article"),
+         gettext_lazy("Readers can no longer open or search for this guide as soon as you "
+                      "archive it. Its versions and reviews are kept."),
+         offered=lambda article, user: article.is_live,
+         bulk=(gettext_lazy("Archive selected articles"),
+               gettext_lazy("%(count)d article(s) archived."))),
+    Step("restore", restore, gettext_lazy("Restore as a draft"),
+         _has_perm("articles.archive_article"), None,
+         offered=lambda article, user: article.status == Status.ARCHIVED),
+    Step("confirm_rendering", confirm_rendering,
+         gettext_lazy("Confirm the page still says what was approved"), is_clinician, None,
+         actor="reviewer", offered=lambda article, user: bool(article.render_change_note)),
+]})  # fmt: skip
+"""Every workflow step, in the order the admin shows its buttons."""
 
 
 def may_delete(*, article: Article, user: User) -> bool:

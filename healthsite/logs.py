@@ -59,6 +59,11 @@ class JsonFormatter(logging.Formatter):
                 duration_ms=atoms.get("M"),
                 remote=atoms.get("h"),
             )
+        fields = getattr(record, "fields", None)
+        if isinstance(fields, Mapping):
+            # A domain event's own fields (logger.info(..., extra={"fields": {...}})),
+            # one key each, never over the record's own.
+            event.update({key: value for key, value in fields.items() if key not in event})
         if record.exc_info:
             event["exception"] = self.formatException(record.exc_info)
         return json.dumps(event, default=str)

@@ -5,6 +5,10 @@ Everything that differs between machines comes from environment variables
 (prefixed ``DJANGO_``, plus ``DATABASE_URL`` and ``REDIS_URL``). The defaults
 are safe for development; with ``DEBUG`` off, a missing or weak secret or a
 missing host list stops the process instead of running insecurely.
+
+Sections, by concern: core; security (accounts, HTTPS, proxies, headers);
+database; cache and page cache; static files and media; public site;
+editorial workflow; logging.
 """
 
 from __future__ import annotations
@@ -51,33 +55,8 @@ def env_int(name: str, default: int) -> int:
         raise ImproperlyConfigured(f"{name} must be a whole number, not {value!r}.") from None
 
 
+# === Core ====================================================================
 DEBUG = env_bool("DJANGO_DEBUG")
-
-SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
-ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS")
-if DEBUG:
-    SECRET_KEY = SECRET_KEY or "django-insecure-development-only-key"
-    ALLOWED_HOSTS = ALLOWED_HOSTS or ["127.0.0.1", "localhost", "[::1]"]
-else:
-    if not SECRET_KEY:
-        raise ImproperlyConfigured("DJANGO_SECRET_KEY must be set when DJANGO_DEBUG is off.")
-    # The rule of Django's deploy check (security.W009), enforced: a guessable
-    # key lets anyone forge sessions, password-reset links and signed data.
-    if (
-        len(SECRET_KEY) < SECRET_KEY_MIN_LENGTH
-        or len(set(SECRET_KEY)) < SECRET_KEY_MIN_UNIQUE_CHARACTERS
-        or SECRET_KEY.startswith(SECRET_KEY_INSECURE_PREFIX)
-    ):
-        raise ImproperlyConfigured(
-            f"DJANGO_SECRET_KEY is too weak for DJANGO_DEBUG off: it must be at least "
-            f"{SECRET_KEY_MIN_LENGTH} characters long, with at least "
-            f"{SECRET_KEY_MIN_UNIQUE_CHARACTERS} different characters, and must not start "
-            f"with {SECRET_KEY_INSECURE_PREFIX!r} (it has {len(SECRET_KEY)} characters, "
-            f"{len(set(SECRET_KEY))} different). Generate one with: "
-            'python -c "import secrets; print(secrets.token_urlsafe(50))"'
-        )
-    if not ALLOWED_HOSTS:
-        raise ImproperlyConfigured("DJANGO_ALLOWED_HOSTS must be set when DJANGO_DEBUG is off.")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -136,6 +115,149 @@ TEMPLATES = [
     },
 ]
 
+LANGUAGE_CODE = os.environ.get("DJANGO_LANGUAGE_CODE", "en-gb")
+LANGUAGES = [("en-gb", _("English"))]
+TIME_ZONE = os.environ.get("DJANGO_TIME_ZONE", "Europe/London")
+USE_I18N = True
+USE_TZ = True
+
+FIXTURE_DIRS = [BASE_DIR / "fixtures"]
+
+EMAIL_BACKEND = os.environ.get(
+    "DJANGO_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"
+)
+DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", "webmaster@localhost")
+
+
+# === Security: secret key, hosts and accounts ================================
+SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
+ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS")
+if DEBUG:
+    SECRET_KEY = SECRET_KEY or "django-insecure-development-only-key"
+    ALLOWED_HOSTS = ALLOWED_HOSTS or ["127.0.0.1", "localhost", "[::1]"]
+else:
+    if not SECRET_KEY:
+        raise ImproperlyConfigured("DJANGO_SECRET_KEY must be set when DJANGO_DEBUG is off.")
+    # The rule of Django's deploy check (security.W009), enforced: a guessable
+    # key lets anyone forge sessions, password-reset links and signed data.
+    if (
+        len(SECRET_KEY) < SECRET_KEY_MIN_LENGTH
+        or len(set(SECRET_KEY)) < SECRET_KEY_MIN_UNIQUE_CHARACTERS
+        or SECRET_KEY.startswith(SECRET_KEY_INSECURE_PREFIX)
+    ):
+        raise ImproperlyConfigured(
+            f"DJANGO_SECRET_KEY is too weak for DJANGO_DEBUG off: it must be at least "
+            f"{SECRET_KEY_MIN_LENGTH} characters long, with at least "
+            f"{SECRET_KEY_MIN_UNIQUE_CHARACTERS} different characters, and must not start "
+            f"with {SECRET_KEY_INSECURE_PREFIX!r} (it has {len(SECRET_KEY)} characters, "
+            f"{len(set(SECRET_KEY))} different). Generate one with: "
+            'python -c "import secrets; print(secrets.token_urlsafe(50))"'
+        )
+    if not ALLOWED_HOSTS:
+        raise ImproperlyConfigured("DJANGO_ALLOWED_HOSTS must be set when DJANGO_DEBUG is off.")
+
+# Accounts. Argon2 for new hashes; the others only verify old ones.
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+]
+AUTHENTICATION_BACKENDS = [
+    # django-axes refuses a locked-out username before the password is checked.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env_int("DJANGO_AXES_FAILURE_LIMIT", 5)
+# The default (None) locks an account out for ever.
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("DJANGO_AXES_COOLOFF_MINUTES", 60))
+# Lock a username only from the address that failed, so an attacker cannot
+# lock a clinician out from everywhere by guessing at their account.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+
+# The admin's address; a less obvious path keeps out some of the noise.
+ADMIN_PATH = os.environ.get("DJANGO_ADMIN_PATH", "admin/").strip("/") + "/"
+if ADMIN_PATH == "/":
+    raise ImproperlyConfigured("DJANGO_ADMIN_PATH must not be empty.")
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+# === Security: HTTPS, proxies, cookies and headers ===========================
+# HTTPS. On unless DEBUG is on; `make run` turns it off explicitly, because it
+# serves plain HTTP on 127.0.0.1. Behind a TLS proxy, also set
+# DJANGO_SECURE_PROXY_SSL_HEADER=1 so Django trusts X-Forwarded-Proto.
+HTTPS = env_bool("DJANGO_HTTPS", not DEBUG)
+SECURE_SSL_REDIRECT = HTTPS
+SESSION_COOKIE_SECURE = HTTPS
+CSRF_COOKIE_SECURE = HTTPS
+SECURE_HSTS_SECONDS = env_int("DJANGO_HSTS_SECONDS", 31_536_000 if HTTPS else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_HSTS_INCLUDE_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = env_bool("DJANGO_HSTS_PRELOAD", True)
+BEHIND_PROXY = env_bool("DJANGO_SECURE_PROXY_SSL_HEADER")
+if BEHIND_PROXY:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# The same proxy supplies the client's address, which django-axes locks out
+# together with the username: the DJANGO_PROXY_COUNT-th X-Forwarded-For entry
+# from the right, the one our own proxy appended (healthsite/client_ip.py),
+# read only from requests that come from a trusted proxy address (gunicorn's
+# DJANGO_FORWARDED_ALLOW_IPS). Without it every client would be the proxy,
+# 127.0.0.1, and six wrong passwords would lock a clinician out everywhere.
+TRUSTED_PROXY_COUNT = env_int("DJANGO_PROXY_COUNT", 1 if BEHIND_PROXY else 0)
+TRUSTED_PROXY_ADDRESSES = env_list("DJANGO_FORWARDED_ALLOW_IPS") or ["127.0.0.1"]
+for _address in TRUSTED_PROXY_ADDRESSES:
+    try:
+        if _address != "*":
+            ipaddress.ip_network(_address, strict=False)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"DJANGO_FORWARDED_ALLOW_IPS must list IP addresses or networks, or '*', "
+            f"not {_address!r}."
+        ) from None
+AXES_CLIENT_IP_CALLABLE = "healthsite.client_ip.client_ip_address"
+CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+
+# Headers. A reader's medicine page should not leak to other sites through
+# the Referer header, hence same-origin.
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+PERMISSIONS_POLICY = (
+    "accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), "
+    "microphone=(), payment=(), usb=()"
+)
+
+# Content-Security-Policy (django-csp 4). No inline script or style anywhere:
+# the public templates, Django's admin and markdownx's editor all load their
+# scripts and styles from files, so the admin needs no relaxation
+# (tests/browser/test_admin_csp.py proves it in Chromium).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+    },
+}
+
+
+# === Database ================================================================
 # SQLite in the project folder unless DATABASE_URL says otherwise.
 DATABASES = {
     "default": dj_database_url.config(
@@ -176,6 +298,8 @@ if _POSTGRESQL and DB_STATEMENT_TIMEOUT > 0:
     )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+
+# === Cache and page cache ====================================================
 REDIS_URL = os.environ.get("REDIS_URL", "")
 # Connect and read timeouts of the Redis cache, in milliseconds. A hung Redis
 # (accepting connections, never answering) then costs a reader one short
@@ -230,47 +354,13 @@ CACHE_S_MAXAGE = env_int("DJANGO_CACHE_S_MAXAGE", 0)
 CACHE_BREAKER_FAILURES = env_int("DJANGO_CACHE_BREAKER_FAILURES", 2)
 CACHE_BREAKER_SECONDS = env_int("DJANGO_CACHE_BREAKER_SECONDS", 5)
 
-# Accounts. Argon2 for new hashes; the others only verify old ones.
-PASSWORD_HASHERS = [
-    "django.contrib.auth.hashers.Argon2PasswordHasher",
-    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
-    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
-    "django.contrib.auth.hashers.ScryptPasswordHasher",
-]
-AUTHENTICATION_BACKENDS = [
-    # django-axes refuses a locked-out username before the password is checked.
-    "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
-]
-AXES_FAILURE_LIMIT = env_int("DJANGO_AXES_FAILURE_LIMIT", 5)
-# The default (None) locks an account out for ever.
-AXES_COOLOFF_TIME = timedelta(minutes=env_int("DJANGO_AXES_COOLOFF_MINUTES", 60))
-# Lock a username only from the address that failed, so an attacker cannot
-# lock a clinician out from everywhere by guessing at their account.
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
-AXES_RESET_ON_SUCCESS = True
+# deploy/nginx/healthsite.conf in front: public responses tell its
+# micro-cache to drop them at the end of the current second
+# (healthsite/proxy.py), so a publish is visible within a second.
+NGINX_MICROCACHE = env_bool("DJANGO_NGINX_MICROCACHE")
 
-# The admin's address; a less obvious path keeps out some of the noise.
-ADMIN_PATH = os.environ.get("DJANGO_ADMIN_PATH", "admin/").strip("/") + "/"
-if ADMIN_PATH == "/":
-    raise ImproperlyConfigured("DJANGO_ADMIN_PATH must not be empty.")
 
-AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {
-        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
-        "OPTIONS": {"min_length": 12},
-    },
-    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
-    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
-]
-
-LANGUAGE_CODE = os.environ.get("DJANGO_LANGUAGE_CODE", "en-gb")
-LANGUAGES = [("en-gb", _("English"))]
-TIME_ZONE = os.environ.get("DJANGO_TIME_ZONE", "Europe/London")
-USE_I18N = True
-USE_TZ = True
-
+# === Static files and media ==================================================
 STATIC_URL = "/static/"
 STATIC_ROOT = Path(os.environ.get("DJANGO_STATIC_ROOT", BASE_DIR / "staticfiles"))
 STATICFILES_DIRS = [BASE_DIR / "static"]
@@ -281,127 +371,14 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 
-FIXTURE_DIRS = [BASE_DIR / "fixtures"]
-
-# django-markdownx: the admin preview goes through the same renderer as the
-# public page, and both endpoints are mounted by healthsite/urls.py behind a
-# staff check rather than through markdownx.urls.
-MARKDOWNX_MARKDOWNIFY_FUNCTION = "articles.rendering.render_markdown"
-MARKDOWNX_URLS_PATH = "/markdownx/markdownify/"
-MARKDOWNX_UPLOAD_URLS_PATH = "/markdownx/upload/"
-MARKDOWNX_MEDIA_PATH = "uploads/"
-MARKDOWNX_SERVER_CALL_LATENCY = 400
-
-# How often a clinician must re-review a guide; each article may override it.
-ARTICLE_REVIEW_INTERVAL_MONTHS = env_int("DJANGO_REVIEW_INTERVAL_MONTHS", 12)
-# The longest article body accepted, in characters (about 30,000 words).
-ARTICLE_BODY_MAX_CHARS = env_int("DJANGO_ARTICLE_BODY_MAX_CHARS", 200_000)
-# The article change form posts about eight fields per source (the admin
-# allows at most 300, articles.admin.content.MAX_SOURCES) besides its own;
-# Django's default of 1,000 fields refused a guide with about 140 sources
-# with a bare 400.
-DATA_UPLOAD_MAX_NUMBER_FIELDS = 4000
-# "Due soon" in the admin filters and the review_status command.
-ARTICLE_REVIEW_DUE_SOON_DAYS = env_int("DJANGO_REVIEW_DUE_SOON_DAYS", 30)
-
-EMAIL_BACKEND = os.environ.get(
-    "DJANGO_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"
-)
-DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", "webmaster@localhost")
-
 # Media (uploaded images). The app serves MEDIA_URL itself, with nosniff and
 # a sandboxing CSP (articles/media.py), unless a web server in front does it.
 SERVE_MEDIA = env_bool("DJANGO_SERVE_MEDIA", True)
 UPLOAD_MAX_BYTES = env_int("DJANGO_UPLOAD_MAX_BYTES", 5 * 1024 * 1024)
 
-# HTTPS. On unless DEBUG is on; `make run` turns it off explicitly, because it
-# serves plain HTTP on 127.0.0.1. Behind a TLS proxy, also set
-# DJANGO_SECURE_PROXY_SSL_HEADER=1 so Django trusts X-Forwarded-Proto.
-HTTPS = env_bool("DJANGO_HTTPS", not DEBUG)
-SECURE_SSL_REDIRECT = HTTPS
-SESSION_COOKIE_SECURE = HTTPS
-CSRF_COOKIE_SECURE = HTTPS
-SECURE_HSTS_SECONDS = env_int("DJANGO_HSTS_SECONDS", 31_536_000 if HTTPS else 0)
-SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_HSTS_INCLUDE_SUBDOMAINS", True)
-SECURE_HSTS_PRELOAD = env_bool("DJANGO_HSTS_PRELOAD", True)
-BEHIND_PROXY = env_bool("DJANGO_SECURE_PROXY_SSL_HEADER")
-if BEHIND_PROXY:
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-# The same proxy supplies the client's address, which django-axes locks out
-# together with the username: the DJANGO_PROXY_COUNT-th X-Forwarded-For entry
-# from the right, the one our own proxy appended (healthsite/client_ip.py),
-# read only from requests that come from a trusted proxy address (gunicorn's
-# DJANGO_FORWARDED_ALLOW_IPS). Without it every client would be the proxy,
-# 127.0.0.1, and six wrong passwords would lock a clinician out everywhere.
-TRUSTED_PROXY_COUNT = env_int("DJANGO_PROXY_COUNT", 1 if BEHIND_PROXY else 0)
-TRUSTED_PROXY_ADDRESSES = env_list("DJANGO_FORWARDED_ALLOW_IPS") or ["127.0.0.1"]
-for _address in TRUSTED_PROXY_ADDRESSES:
-    try:
-        if _address != "*":
-            ipaddress.ip_network(_address, strict=False)
-    except ValueError:
-        raise ImproperlyConfigured(
-            f"DJANGO_FORWARDED_ALLOW_IPS must list IP addresses or networks, or '*', "
-            f"not {_address!r}."
-        ) from None
-AXES_CLIENT_IP_CALLABLE = "healthsite.client_ip.client_ip_address"
-# deploy/nginx/healthsite.conf in front: public responses tell its
-# micro-cache to drop them at the end of the current second
-# (healthsite/proxy.py), so a publish is visible within a second.
-NGINX_MICROCACHE = env_bool("DJANGO_NGINX_MICROCACHE")
-CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
-SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_SAMESITE = "Lax"
-CSRF_COOKIE_SAMESITE = "Lax"
 
-# Headers. A reader's medicine page should not leak to other sites through
-# the Referer header, hence same-origin.
-SECURE_CONTENT_TYPE_NOSNIFF = True
-SECURE_REFERRER_POLICY = "same-origin"
-SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
-X_FRAME_OPTIONS = "DENY"
-PERMISSIONS_POLICY = (
-    "accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), "
-    "microphone=(), payment=(), usb=()"
-)
-
-# Content-Security-Policy (django-csp 4). No inline script or style anywhere:
-# the public templates, Django's admin and markdownx's editor all load their
-# scripts and styles from files, so the admin needs no relaxation
-# (tests/browser/test_admin_csp.py proves it in Chromium).
-CONTENT_SECURITY_POLICY = {
-    "DIRECTIVES": {
-        "default-src": ["'self'"],
-        "script-src": ["'self'"],
-        "style-src": ["'self'"],
-        "img-src": ["'self'"],
-        "object-src": ["'none'"],
-        "base-uri": ["'self'"],
-        "frame-ancestors": ["'none'"],
-        "form-action": ["'self'"],
-    },
-}
-
-# One JSON object per line on stderr, for servers and commands alike: a
-# command's stdout is its data (dumpdata > backup.json), never its logs.
-# Unhandled errors carry the request path.
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"json": {"()": "healthsite.logs.JsonFormatter"}},
-    "handlers": {"stderr": {"class": "healthsite.logs.StderrHandler", "formatter": "json"}},
-    "root": {"handlers": ["stderr"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
-    "loggers": {
-        # Django's own handlers for these would print or mail; ours print JSON.
-        "django": {"handlers": ["stderr"], "level": "INFO", "propagate": False},
-        "django.server": {"handlers": ["stderr"], "level": "INFO", "propagate": False},
-    },
-}
-
+# === Public site (issue 4) ===================================================
 SITE_NAME = os.environ.get("DJANGO_SITE_NAME", "Health guides")
-
-
-# --- Public site (issue 4) ---------------------------------------------------
 # sitemap.xml templates.
 INSTALLED_APPS += ["django.contrib.sitemaps"]
 
@@ -435,7 +412,29 @@ URGENT_HELP = {
         for line in _urgent_help_lines()
     ],
 }
-# --- end public site -----------------------------------------------------------
+
+
+# === Editorial workflow ======================================================
+# django-markdownx: the admin preview goes through the same renderer as the
+# public page, and both endpoints are mounted by healthsite/urls.py behind a
+# staff check rather than through markdownx.urls.
+MARKDOWNX_MARKDOWNIFY_FUNCTION = "articles.rendering.render_markdown"
+MARKDOWNX_URLS_PATH = "/markdownx/markdownify/"
+MARKDOWNX_UPLOAD_URLS_PATH = "/markdownx/upload/"
+MARKDOWNX_MEDIA_PATH = "uploads/"
+MARKDOWNX_SERVER_CALL_LATENCY = 400
+
+# How often a clinician must re-review a guide; each article may override it.
+ARTICLE_REVIEW_INTERVAL_MONTHS = env_int("DJANGO_REVIEW_INTERVAL_MONTHS", 12)
+# The longest article body accepted, in characters (about 30,000 words).
+ARTICLE_BODY_MAX_CHARS = env_int("DJANGO_ARTICLE_BODY_MAX_CHARS", 200_000)
+# The article change form posts about eight fields per source (the admin
+# allows at most 300, articles.admin.content.MAX_SOURCES) besides its own;
+# Django's default of 1,000 fields refused a guide with about 140 sources
+# with a bare 400.
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 4000
+# "Due soon" in the admin filters and the review_status command.
+ARTICLE_REVIEW_DUE_SOON_DAYS = env_int("DJANGO_REVIEW_DUE_SOON_DAYS", 30)
 
 # The review cycle (manage.py review_cycle, run daily by cron): reminders to
 # the guide's clinical owner this many days before its review is due (0: on
@@ -452,3 +451,21 @@ if ARTICLE_REVIEW_LAPSE_ACTION not in {"notice", "none"}:
         "DJANGO_REVIEW_LAPSE_ACTION must be 'notice' or 'none', not "
         f"{ARTICLE_REVIEW_LAPSE_ACTION!r}."
     )
+
+
+# === Logging =================================================================
+# One JSON object per line on stderr, for servers and commands alike: a
+# command's stdout is its data (dumpdata > backup.json), never its logs.
+# Unhandled errors carry the request path.
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"json": {"()": "healthsite.logs.JsonFormatter"}},
+    "handlers": {"stderr": {"class": "healthsite.logs.StderrHandler", "formatter": "json"}},
+    "root": {"handlers": ["stderr"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
+    "loggers": {
+        # Django's own handlers for these would print or mail; ours print JSON.
+        "django": {"handlers": ["stderr"], "level": "INFO", "propagate": False},
+        "django.server": {"handlers": ["stderr"], "level": "INFO", "propagate": False},
+    },
+}

@@ -25,7 +25,7 @@ from articles import workflow
 from articles.admin.content import ReferenceInline
 from articles.admin.history import ReadOnlyHistoryMixin
 from articles.admin.ids import article_or_404, parse_id
-from articles.admin.review_panel import review_context, run_step, workflow_post
+from articles.admin.review_panel import review_context, workflow_post
 from articles.diffing import diff_versions
 from articles.models import SOURCE_FIELDS, Article, Reference, Review, Revision
 from articles.rendering import problems
@@ -193,7 +193,6 @@ class ArticleAdmin(ReadOnlyHistoryMixin, SimpleHistoryAdmin, MarkdownxModelAdmin
     ]
     autocomplete_fields = ["topics"]
     inlines = [ReferenceInline]
-    actions = ["submit_selected", "archive_selected"]
     history_list_display = ["status"]
 
     class Media:
@@ -315,38 +314,29 @@ class ArticleAdmin(ReadOnlyHistoryMixin, SimpleHistoryAdmin, MarkdownxModelAdmin
         actions = super().get_actions(request)
         # Bulk deletion would bypass the per-article rule; delete one at a time.
         actions.pop("delete_selected", None)
+        for step in workflow.STEPS.values():
+            if step.bulk is not None and step.permission(request.user):
+                name = f"{step.name}_selected"
+                actions[name] = (_bulk_action(step.name), name, step.bulk[0])
         return actions
 
     def history_refused_url(self, pk: int) -> str:
         return reverse("admin:articles_article_versions", args=[pk])
 
-    # Bulk actions -----------------------------------------------------------
+    # Bulk actions: the workflow steps with a ``bulk`` entry ---------------------
 
-    def _bulk(self, request: HttpRequest, queryset: QuerySet, step: str, done: str) -> None:
+    def bulk_step(self, request: HttpRequest, queryset: QuerySet, name: str) -> None:
+        """Take step ``name`` for each selected article; each refusal is a message."""
+        step = workflow.STEPS[name]
         succeeded = 0
         for article in queryset:
             try:
-                run_step(step, article, request)
+                step.run(article=article, actor=request.user)
                 succeeded += 1
             except workflow.WorkflowError as error:
                 self.message_user(request, str(error), messages.ERROR)
         if succeeded:
-            self.message_user(request, done % {"count": succeeded}, messages.SUCCESS)
-
-    @admin.action(description=_("Submit selected articles for clinical review"),
-                  permissions=["submit"])  # fmt: skip
-    def submit_selected(self, request: HttpRequest, queryset: QuerySet) -> None:
-        self._bulk(request, queryset, "submit", _("%(count)d article(s) submitted for review."))
-
-    @admin.action(description=_("Archive selected articles"), permissions=["archive"])
-    def archive_selected(self, request: HttpRequest, queryset: QuerySet) -> None:
-        self._bulk(request, queryset, "archive", _("%(count)d article(s) archived."))
-
-    def has_submit_permission(self, request: HttpRequest) -> bool:
-        return request.user.has_perm("articles.submit_article")
-
-    def has_archive_permission(self, request: HttpRequest) -> bool:
-        return request.user.has_perm("articles.archive_article")
+            self.message_user(request, step.bulk[1] % {"count": succeeded}, messages.SUCCESS)
 
     # Review panel, versions and workflow buttons --------------------------------
 
@@ -421,3 +411,12 @@ class ArticleAdmin(ReadOnlyHistoryMixin, SimpleHistoryAdmin, MarkdownxModelAdmin
                 messages.SUCCESS,
             )
         return HttpResponseRedirect(reverse("admin:articles_article_change", args=[article.pk]))
+
+
+def _bulk_action(name: str) -> Any:
+    """An admin action (``(model_admin, request, queryset)``) taking step ``name``."""
+
+    def action(model_admin: ArticleAdmin, request: HttpRequest, queryset: QuerySet) -> None:
+        model_admin.bulk_step(request, queryset, name)
+
+    return action

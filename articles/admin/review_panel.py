@@ -25,98 +25,58 @@ from articles.models import Article, Review
 from articles.readability import LONG_SENTENCE_WORDS, assess
 from articles.rendering import render
 
-# (workflow function, label, permission check for showing the button)
-ACTIONS = {
-    "submit": _("Submit for clinical review"),
-    "approve": _("Approve and publish"),
-    "request_changes": _("Request changes"),
-    "archive": _("Archive (remove from the public site)"),
-    "restore": _("Restore as a draft"),
-    "confirm_rendering": _("Confirm the page still says what was approved"),
-}
 
-
-def run_step(step: str, article: Article, request: HttpRequest, **extra: Any) -> object:
-    """Run the workflow step named ``step`` (a key of ``ACTIONS``) for the
-    requesting user; returns what the workflow returns. Raises
-    ``workflow.WorkflowError`` when the workflow refuses or the step is unknown."""
-    user = request.user
-    if step == "submit":
-        return workflow.submit(article=article, user=user)
-    if step == "approve":
-        return workflow.approve(article=article, reviewer=user, **extra)
-    if step == "request_changes":
-        return workflow.request_changes(article=article, reviewer=user, **extra)
-    if step == "archive":
-        return workflow.archive(article=article, user=user)
-    if step == "restore":
-        return workflow.restore(article=article, user=user)
-    if step == "confirm_rendering":
-        return workflow.confirm_rendering(article=article, reviewer=user)
-    raise workflow.WorkflowError(_("Unknown workflow step."))
+def step_parameters(step: workflow.Step, request: HttpRequest) -> dict[str, Any]:
+    """The step's parameters from the POST (text stripped). Raises ValueError
+    for a ``version`` that is not a version number; a missing one is None,
+    which the workflow refuses, after checking who is asking, with a message
+    saying what is needed."""
+    values: dict[str, Any] = {}
+    for name in step.parameters:
+        value = request.POST.get(name, "")
+        if name == "version":
+            if value and parse_id(value) is None:
+                raise ValueError(value)
+            values[name] = int(value) if value else None
+        else:
+            values[name] = value.strip()
+    return values
 
 
 def workflow_post(model_admin: admin.ModelAdmin, request: HttpRequest, object_id: str,
-                   step: str) -> HttpResponse:  # fmt: skip
-    """A workflow button's POST: runs the step, reports the outcome as an
-    admin message and redirects to the change form. Anything but POST is a
-    405; an approval's version that is not a number is a 400."""
+                  name: str) -> HttpResponse:  # fmt: skip
+    """A workflow button's POST: runs step ``name`` of ``workflow.STEPS``,
+    reports the outcome as an admin message and redirects to the change
+    form. Anything but POST is a 405; an approval's version that is not a
+    number is a 400."""
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
     article = article_or_404(object_id)
-    extra: dict[str, Any] = {}
-    if step == "approve":
-        # Missing or not a number: the workflow refuses it, after checking
-        # who is asking, with a message saying what is needed.
-        version = request.POST.get("version", "")
-        if version and parse_id(version) is None:
-            return HttpResponseBadRequest(
-                gettext("“%(value)s” is not a version number: nothing was approved.")
-                % {"value": version[:100]},
-                content_type="text/plain; charset=utf-8",
-            )
-        extra["version"] = int(version) if version else None
-        extra["content_hash"] = request.POST.get("content_hash", "").strip()
-        extra["comment"] = request.POST.get("comment", "").strip()
-    elif step == "request_changes":
-        extra["comment"] = request.POST.get("comment", "")
+    step = workflow.STEPS.get(name)
+    if step is None:
+        model_admin.message_user(request, _("Unknown workflow step."), messages.ERROR)
+        return HttpResponseRedirect(reverse("admin:articles_article_change", args=[article.pk]))
     try:
-        run_step(step, article, request, **extra)
+        parameters = step_parameters(step, request)
+    except ValueError as error:
+        return HttpResponseBadRequest(
+            gettext("“%(value)s” is not a version number: nothing was approved.")
+            % {"value": str(error)[:100]},
+            content_type="text/plain; charset=utf-8",
+        )
+    try:
+        step.run(article=article, actor=request.user, **parameters)
     except workflow.WorkflowError as error:
         model_admin.message_user(request, str(error), messages.ERROR)
     else:
-        model_admin.message_user(request, _("Done: %(step)s.") % {"step": ACTIONS[step]},
+        model_admin.message_user(request, _("Done: %(step)s.") % {"step": step.label},
                                  messages.SUCCESS)  # fmt: skip
     return HttpResponseRedirect(reverse("admin:articles_article_change", args=[article.pk]))
 
 
-def available_steps(request: HttpRequest, article: Article) -> list[str]:
+def available_steps(request: HttpRequest, article: Article) -> list[workflow.Step]:
     """Buttons worth showing. Showing is a courtesy; the workflow enforces."""
-    user, status = request.user, article.status
-    steps = []
-    if status in {Article.Status.DRAFT, Article.Status.CHANGES_REQUESTED} and user.has_perm(
-        "articles.submit_article"
-    ):
-        steps.append("submit")
-    if status == Article.Status.IN_REVIEW and workflow.is_clinician(user):
-        if user.pk not in workflow.authors_of_pending_changes(article):
-            steps.append("approve")
-        steps.append("request_changes")
-    latest = workflow.latest_revision(article)
-    if (
-        status == Article.Status.PUBLISHED
-        and latest is not None
-        and latest.number == article.live_version
-        and workflow.is_clinician(user)
-    ):
-        steps.append("approve")  # the periodic review of unchanged text
-    if article.is_live and user.has_perm("articles.archive_article"):
-        steps.append("archive")
-    if status == Article.Status.ARCHIVED and user.has_perm("articles.archive_article"):
-        steps.append("restore")
-    if article.render_change_note and workflow.is_clinician(user):
-        steps.append("confirm_rendering")
-    return steps
+    return [step for step in workflow.STEPS.values() if step.available(article, request.user)]
 
 
 def review_context(request: HttpRequest, article: Article) -> dict[str, Any]:
@@ -133,14 +93,15 @@ def review_context(request: HttpRequest, article: Article) -> dict[str, Any]:
         ),
         "readability": readability,
         "long_sentence_words": LONG_SENTENCE_WORDS,
-        "workflow_steps": [(step, ACTIONS[step]) for step in steps],
+        "workflow_steps": steps,
         "own_change_blocks_approval": (
             article.status == Article.Status.IN_REVIEW
             and workflow.is_clinician(request.user)
             and request.user.pk in workflow.authors_of_pending_changes(article)
         ),
         "approver_needs_profile": (
-            "approve" in steps and workflow.public_profile(request.user) is None
+            "approve" in {step.name for step in steps}
+            and workflow.public_profile(request.user) is None
         ),
         "last_request": article.reviews.filter(decision=Review.Decision.CHANGES_REQUESTED)
         .select_related("reviewer")

@@ -177,3 +177,36 @@ def test_the_changelist_runs_a_constant_number_of_queries(client, django_assert_
         make_article()
     with django_assert_max_num_queries(len(few.captured_queries)):
         client.get("/admin/articles/article/")
+
+
+def test_the_buttons_and_bulk_actions_are_the_workflow_steps_with_their_confirmations(client):
+    """Each button is a step of workflow.STEPS, with its label, and a step
+    that changes what readers see says so beside its button."""
+    editor = make_editor("ed")
+    article = make_article(author=editor)  # live
+    client.force_login(editor)
+    html = client.get(f"/admin/articles/article/{article.pk}/change/").content.decode()
+    archive = workflow.STEPS["archive"]
+    assert "workflow/archive/" in html
+    assert str(archive.label) in html
+    assert str(archive.confirmation).split(".")[0] in html
+    assert 'aria-describedby="confirm-archive"' in html
+    assert "workflow/approve/" not in html, "an editor is offered no approval"
+
+    changelist = client.get("/admin/articles/article/")
+    choices = [name for name, _label in changelist.context["action_form"].fields["action"].choices]
+    assert choices[1:] == [f"{name}_selected" for name, step in workflow.STEPS.items()
+                           if step.bulk is not None]  # fmt: skip
+
+
+def test_a_bulk_action_takes_its_step_for_each_selected_article(client):
+    editor = make_editor("ed")
+    drafts = [make_article(live=False, author=editor) for _ in range(2)]
+    client.force_login(editor)
+    response = client.post("/admin/articles/article/", {
+        "action": "submit_selected", "_selected_action": [a.pk for a in drafts], "index": "0",
+    }, follow=True)  # fmt: skip
+    assert "2 article(s) submitted for review." in response.content.decode()
+    assert {a.status for a in Article.objects.filter(pk__in=[a.pk for a in drafts])} == {
+        Article.Status.IN_REVIEW
+    }

@@ -101,3 +101,14 @@ def test_review_status_exit_codes_as_a_process(tmp_path):
     )
     assert run("migrate", "-v0").returncode == 0
     assert run("review_status").returncode == 0
+
+
+def test_the_workflow_command_offers_every_step_of_the_registry():
+    """``manage.py workflow`` takes each step of workflow.STEPS by its name,
+    "-" for "_", and ``show``."""
+    from articles import workflow
+    from articles.management.commands.workflow import Command
+
+    parser = Command().create_parser("manage.py", "workflow")
+    (step_argument,) = [a for a in parser._actions if a.dest == "step"]
+    assert step_argument.choices == ["show"] + [name.replace("_", "-") for name in workflow.STEPS]

@@ -3,6 +3,8 @@ live and working copies, the review cycle and concurrent edits."""
 
 from __future__ import annotations
 
+import json
+import logging
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -12,7 +14,17 @@ from django.core.management import call_command
 
 from articles import workflow
 from articles.models import Article, Review, Revision
-from tests.factories import approve, edit, make_article, make_clinician, make_editor, make_user
+from articles.signals import workflow_step_done
+from healthsite.logs import JsonFormatter
+from tests.factories import (
+    approve,
+    edit,
+    make_article,
+    make_clinician,
+    make_editor,
+    make_topic,
+    make_user,
+)
 
 pytestmark = pytest.mark.django_db
 Status = Article.Status
@@ -120,17 +132,22 @@ LEGAL_FROM = {
 }
 
 
-def run_step(step: str, article: Article, editor, clinician) -> None:
-    if step == "submit":
-        workflow.submit(article=article, user=editor)
-    elif step == "approve":
-        approve(article, clinician)
-    elif step == "request_changes":
-        workflow.request_changes(article=article, reviewer=clinician, comment="Please fix.")
-    elif step == "archive":
-        workflow.archive(article=article, user=editor)
-    else:
-        workflow.restore(article=article, user=editor)
+def test_every_step_but_confirming_a_rendering_has_its_states_here():
+    """A new step in workflow.STEPS must say here which states it starts from."""
+    assert set(LEGAL_FROM) == set(workflow.STEPS) - {"confirm_rendering"}
+
+
+def run_step(step: str, article: Article, editor, clinician) -> object:
+    """Take ``step`` as the workflow's registry describes it: a clinician
+    for the reviewer's steps, the editor otherwise, approving exactly the
+    latest version."""
+    chosen = workflow.STEPS[step]
+    latest = workflow.latest_revision(article)
+    given = {"version": latest.number, "content_hash": latest.content_hash,
+             "comment": "Please fix."}  # fmt: skip
+    actor = clinician if chosen.actor == "reviewer" else editor
+    return chosen.run(article=article, actor=actor,
+                      **{name: given[name] for name in chosen.parameters})  # fmt: skip
 
 
 ILLEGAL = [
@@ -166,6 +183,91 @@ def test_every_legal_step_succeeds_from_its_states(step, editor, clinician):
             assert after.live_version == article.live_version
             continue
         assert Article.objects.get(pk=article.pk).status != status
+
+
+# Domain events --------------------------------------------------------------------
+
+# The state each step is tried from: its first legal state, or a live guide
+# whose rendering is waiting for a clinician.
+FROM_STATE = {step: sorted(LEGAL_FROM.get(step, {Status.PUBLISHED}))[0] for step in workflow.STEPS}
+
+
+@pytest.fixture
+def steps_done():
+    """Every workflow_step_done received, as its keyword arguments."""
+    received: list[dict] = []
+
+    def receiver(sender, **kwargs):
+        received.append({"sender": sender, **kwargs})
+
+    workflow_step_done.connect(receiver, weak=False, dispatch_uid="test-steps-done")
+    yield received
+    workflow_step_done.disconnect(dispatch_uid="test-steps-done")
+
+
+def ready_for(step: str, editor, clinician) -> Article:
+    article = in_state(FROM_STATE[step], editor, clinician)
+    if step == "confirm_rendering":
+        Article.objects.filter(pk=article.pk).update(render_change_note="Lists changed.")
+        article = Article.objects.get(pk=article.pk)
+    return article
+
+
+@pytest.mark.parametrize("step", list(workflow.STEPS))
+def test_each_successful_step_sends_workflow_step_done_once_after_commit(
+    step, editor, clinician, steps_done, django_capture_on_commit_callbacks
+):
+    article = ready_for(step, editor, clinician)
+    acted_on = workflow.latest_revision(article)
+    with django_capture_on_commit_callbacks() as callbacks:
+        run_step(step, article, editor, clinician)
+    assert steps_done == [], "nothing is announced before the step commits"
+
+    for callback in callbacks:
+        callback()
+
+    assert len(steps_done) == 1
+    (done,) = steps_done
+    actor = clinician if workflow.STEPS[step].actor == "reviewer" else editor
+    assert done["sender"] is Article
+    assert done["step"] == step
+    assert done["article"].pk == article.pk
+    assert done["revision"] == acted_on
+    assert done["actor"] == actor
+
+
+@pytest.mark.parametrize("step", sorted(LEGAL_FROM))
+def test_a_refused_step_sends_no_workflow_step_done(
+    step, editor, clinician, steps_done, django_capture_on_commit_callbacks
+):
+    refused_from = next(status for status in ALL_STATES if status not in LEGAL_FROM[step])
+    article = in_state(refused_from, editor, clinician)
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(workflow.WorkflowError):
+        run_step(step, article, editor, clinician)
+    assert steps_done == []
+
+
+def test_a_step_logs_one_line_with_the_actor_guide_version_and_step(
+    editor, clinician, caplog, django_capture_on_commit_callbacks
+):
+    article = in_state(Status.IN_REVIEW, editor, clinician)
+    latest = workflow.latest_revision(article)
+    with (
+        caplog.at_level(logging.INFO, logger="articles.workflow"),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        approve(article, clinician)
+
+    (record,) = [r for r in caplog.records if r.name == "articles.workflow"]
+    line = json.loads(JsonFormatter().format(record))
+    assert line["logger"] == "articles.workflow"
+    assert {key: line[key] for key in
+            ("step", "actor", "actor_id", "guide_id", "guide_slug", "version")} == {
+        "step": "approve", "actor": "cleo", "actor_id": clinician.pk, "guide_id": article.pk,
+        "guide_slug": article.slug, "version": latest.number,
+    }  # fmt: skip
+    assert "cleo" in line["message"]
+    assert article.slug in line["message"]
 
 
 def test_request_changes_needs_a_comment(editor, clinician):
@@ -370,6 +472,36 @@ def test_the_second_of_two_concurrent_saves_is_refused(editor):
     assert second.body == "Olive's text.", "the refused text is still in hand"
 
 
+def history_rows(article: Article) -> int:
+    return Article.history.filter(id=article.pk).count()
+
+
+def test_each_edit_writes_one_history_row(editor):
+    """django-simple-history writes a row per save: an edit, whatever it
+    changes (text, topics, sources, a revert), saves the article once."""
+    topic = make_topic(name="Pain")
+    new = Article(title="New guide", slug="new-guide", summary="S.", body="One.\n")
+    workflow.save_working_copy(article=new, user=editor, expected_version=None, topics=[topic],
+                               sources=[{"title": "BNF", "url": "https://bnf.example/"}])  # fmt: skip
+    assert history_rows(new) == 1
+
+    before = history_rows(new)
+    edit(new, editor, body="Two.\n")
+    assert history_rows(new) == before + 1
+
+    before = history_rows(new)
+    current = Article.objects.get(pk=new.pk)
+    current.title = "Renamed guide"
+    workflow.save_working_copy(article=current, user=editor,
+                               expected_version=current.lock_version, topics=[],
+                               sources=[{"title": "NICE", "url": "https://nice.example/"}])  # fmt: skip
+    assert history_rows(new) == before + 1
+
+    before = history_rows(new)
+    workflow.revert(article=new, user=editor, revision=new.revisions.get(number=1))
+    assert history_rows(new) == before + 1
+
+
 # The review cycle ----------------------------------------------------------------------
 
 
@@ -498,3 +630,21 @@ def test_the_workflow_command_refuses_self_approval(editor, clinician):
     call_command("workflow", "approve", article.slug, "--user", make_clinician("sam").username,
                  *read)  # fmt: skip
     assert Article.objects.get(pk=article.pk).status == Status.PUBLISHED
+
+
+def test_the_workflow_command_takes_every_step_of_the_registry(editor, clinician):
+    """Each step of workflow.STEPS runs from the command line by its name
+    ("-" for "_"), with the parameters it takes from the options."""
+    from articles.management.commands.workflow import STEPS as COMMAND_STEPS
+
+    for step in workflow.STEPS:
+        article = ready_for(step, editor, clinician)
+        latest = workflow.latest_revision(article)
+        actor = clinician if workflow.STEPS[step].actor == "reviewer" else editor
+        before = snapshot(article), article.render_change_note
+        call_command("workflow", step.replace("_", "-"), article.slug, "--user", actor.username,
+                     "--revision", str(latest.number), "--hash", latest.content_hash,
+                     "--comment", "Please fix.")  # fmt: skip
+        after = Article.objects.get(pk=article.pk)
+        assert (snapshot(after), after.render_change_note) != before, step
+        assert COMMAND_STEPS[step.replace("_", "-")] == step

@@ -16,17 +16,20 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from articles import workflow
 from articles.models import Article
 
-STEPS = ["show", "submit", "approve", "request-changes", "archive", "restore"]
+# ``show`` reads; every other choice names a step of workflow.STEPS, with "-"
+# for "_" (``request-changes``).
+STEPS = {name.replace("_", "-"): name for name in workflow.STEPS}
 
 
 class Command(BaseCommand):
     help = (
-        "Show a guide's latest version, or submit, approve, request changes to, archive or "
-        "restore a guide as a given user. Approval needs --revision and --hash from `show`."
+        "Show a guide's latest version, or take a workflow step (submit, approve, request "
+        "changes, archive, restore, confirm its rendering) as a given user. Approval needs "
+        "--revision and --hash from `show`."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("step", choices=STEPS)
+        parser.add_argument("step", choices=["show", *STEPS])
         parser.add_argument("slug", help="The guide's slug (working or public).")
         parser.add_argument("--user", help="The username acting (every step but show).")
         parser.add_argument("--comment", default="")
@@ -52,23 +55,18 @@ class Command(BaseCommand):
             user = get_user_model().objects.get(username=options["user"])
         except get_user_model().DoesNotExist:
             raise CommandError(f"No user called {options['user']!r}.") from None
-        if step == "approve" and (options["revision"] is None or not options["hash"]):
+        # The step's parameters, by the options that give them.
+        given = {"version": options["revision"], "content_hash": options["hash"],
+                 "comment": comment}  # fmt: skip
+        chosen = workflow.STEPS[STEPS[step]]
+        parameters = {name: given[name] for name in chosen.parameters}
+        if "version" in parameters and (options["revision"] is None or not options["hash"]):
             raise CommandError(
-                "approve needs --revision N --hash H: the version you read and its content "
+                f"{step} needs --revision N --hash H: the version you read and its content "
                 f"hash (see `manage.py workflow show {article.slug}`)."
             )
         try:
-            if step == "submit":
-                workflow.submit(article=article, user=user)
-            elif step == "approve":
-                workflow.approve(article=article, reviewer=user, version=options["revision"],
-                                 content_hash=options["hash"], comment=comment)  # fmt: skip
-            elif step == "request-changes":
-                workflow.request_changes(article=article, reviewer=user, comment=comment)
-            elif step == "archive":
-                workflow.archive(article=article, user=user)
-            else:
-                workflow.restore(article=article, user=user)
+            chosen.run(article=article, actor=user, **parameters)
         except workflow.WorkflowError as error:
             raise CommandError(str(error)) from None
         article.refresh_from_db()
