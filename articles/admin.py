@@ -32,7 +32,7 @@ from django.utils.translation import gettext_lazy as _
 from markdownx.admin import MarkdownxModelAdmin
 from simple_history.admin import SimpleHistoryAdmin
 
-from articles import admin_search  # noqa: F401 - registers the search synonyms
+import articles.admin_search  # noqa: F401 - registers the search synonyms
 from articles import workflow
 from articles.admin_content import NormalisedTextForm, ReferenceInline
 from articles.diffing import diff_versions

@@ -1180,5 +1180,6 @@ class SearchSynonym(models.Model):
     @property
     def expansion_list(self) -> list[str]:
         """The expansions, each lower case with single spaces, empty ones dropped."""
-        phrases = (" ".join(re.findall(r"\w+", part.casefold())) for part in self.expansions.split(","))
+        parts = self.expansions.split(",")
+        phrases = (" ".join(re.findall(r"\w+", part.casefold())) for part in parts)
         return [phrase for phrase in phrases if phrase]

@@ -39,10 +39,10 @@ from dataclasses import dataclass, field
 from django.contrib.postgres.search import SearchHeadline, SearchQuery
 from django.core.cache import cache
 from django.db import connection
-from django.db.models.signals import post_delete, post_save
-from django.dispatch import receiver
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models.functions import Left
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from rapidfuzz import process
@@ -64,16 +64,20 @@ _WORD = re.compile(r"\w+")
 _VOCABULARY_WORD = re.compile(r"[^\W\d_]{4,}")
 # Snowball's English stop words, the list PostgreSQL's 'english'
 # configuration drops, so both engines count the same slots.
-STOP_WORDS = frozenset("""
-    i me my myself we our ours ourselves you your yours yourself yourselves he
-    him his himself she her hers herself it its itself they them their theirs
-    themselves what which who whom this that these those am is are was were be
-    been being have has had having do does did doing a an the and but if or
-    because as until while of at by for with about against between into
-    through during before after above below to from up down in out on off
-    over under again further then once here there when where why how all any
-    both each few more most other some such no nor not only own same so than
-    too very s t can will just don should now""".split())
+STOP_WORDS = frozenset((
+    "i", "me", "my", "myself", "we", "our", "ours", "ourselves", "you", "your", "yours",
+    "yourself", "yourselves", "he", "him", "his", "himself", "she", "her", "hers", "herself",
+    "it", "its", "itself", "they", "them", "their", "theirs", "themselves", "what", "which",
+    "who", "whom", "this", "that", "these", "those", "am", "is", "are", "was", "were", "be",
+    "been", "being", "have", "has", "had", "having", "do", "does", "did", "doing", "a", "an",
+    "the", "and", "but", "if", "or", "because", "as", "until", "while", "of", "at", "by", "for",
+    "with", "about", "against", "between", "into", "through", "during", "before", "after",
+    "above", "below", "to", "from", "up", "down", "in", "out", "on", "off", "over", "under",
+    "again", "further", "then", "once", "here", "there", "when", "where", "why", "how", "all",
+    "any", "both", "each", "few", "more", "most", "other", "some", "such", "no", "nor", "not",
+    "only", "own", "same", "so", "than", "too", "very", "s", "t", "can", "will", "just", "don",
+    "should", "now",
+))  # fmt: skip
 MAX_EXPANSIONS = 5
 # Spelling: only words of this many letters are corrected, and a correction
 # may differ by at most one edit up to SHORT_WORD letters, two beyond.
@@ -265,12 +269,12 @@ def _missing(words: list[str]) -> list[str]:
                     AND search_document @@ plainto_tsquery('english', %s))"""
                 for _ in words
             )
-            cursor.execute(f"SELECT {found}", words)  # noqa: S608 - placeholders only
+            cursor.execute(f"SELECT {found}", words)
         else:
             found = ", ".join(
                 "EXISTS (SELECT 1 FROM article_search WHERE article_search MATCH %s)" for _ in words
             )
-            cursor.execute(f"SELECT {found}", [_fts_phrase(w) for w in words])  # noqa: S608
+            cursor.execute(f"SELECT {found}", [_fts_phrase(w) for w in words])
         row = cursor.fetchone()
     return [word for word, exists in zip(words, row, strict=True) if not exists]
 
@@ -283,7 +287,7 @@ def vocabulary() -> list[str]:
     dropped when public text or a synonym changes; three queries otherwise."""
     try:
         cached = cache.get(VOCABULARY_KEY)
-    except Exception:  # noqa: BLE001 - a cache outage must not break search
+    except Exception:
         logger.warning("search vocabulary: cache unavailable", exc_info=True)
         cached = None
     if cached is not None:
@@ -298,7 +302,7 @@ def vocabulary() -> list[str]:
     words = sorted({word for text in texts for word in _VOCABULARY_WORD.findall(text.casefold())})
     try:
         cache.set(VOCABULARY_KEY, words, VOCABULARY_SECONDS)
-    except Exception:  # noqa: BLE001
+    except Exception:
         logger.warning("search vocabulary: cache unavailable", exc_info=True)
     return words
 
@@ -308,7 +312,7 @@ def forget_vocabulary(**kwargs: object) -> None:
     """Receiver of ``public_changed``: the next search rebuilds the vocabulary."""
     try:
         cache.delete(VOCABULARY_KEY)
-    except Exception:  # noqa: BLE001 - it expires after VOCABULARY_SECONDS anyway
+    except Exception:
         logger.warning("search vocabulary: cache unavailable", exc_info=True)
 
 
@@ -380,14 +384,18 @@ def _fts_slot(slot: Slot) -> str:
 
 def _search_sqlite(slots: list[Slot], needed: int, limit: int) -> list[Hit]:
     match = " OR ".join(_fts_slot(slot) for slot in slots)
+    snippets: dict[int, str] = {}
     with connection.cursor() as cursor:
         if len(slots) == 1:
+            # Every match matches the one slot: rank and snip in one query.
             cursor.execute(
-                """SELECT rowid FROM article_search WHERE article_search MATCH %s
+                """SELECT rowid, snippet(article_search, 2, %s, %s, '…', 30)
+                    FROM article_search WHERE article_search MATCH %s
                     ORDER BY bm25(article_search, 10.0, 4.0, 1.0), rowid LIMIT %s""",
-                [match, limit],
+                [_START, _STOP, match, limit],
             )
-            ranked = [(pk, (slots[0].label,)) for (pk,) in cursor.fetchall()]
+            snippets = dict(cursor.fetchall())
+            ranked = [(pk, (slots[0].label,)) for pk in snippets]
         else:
             # Which slots each candidate matches: one indexed lookup per slot
             # and candidate (FTS5 seeks the rowid within the match).
@@ -405,15 +413,16 @@ def _search_sqlite(slots: list[Slot], needed: int, limit: int) -> list[Hit]:
                 [*(_fts_slot(slot) for slot in slots), match, PG_CANDIDATES],
             )
             ranked = _best([(r[0], list(r[1:])) for r in cursor.fetchall()], slots, needed, limit)
-        if not ranked:
-            return []
-        cursor.execute(
-            f"""SELECT rowid, snippet(article_search, 2, %s, %s, '…', 30)
-                FROM article_search WHERE article_search MATCH %s
-                AND rowid IN ({", ".join("%s" for _ in ranked)})""",  # noqa: S608
-            [_START, _STOP, match, *(pk for pk, _ in ranked)],
-        )
-        snippets = dict(cursor.fetchall())
+        if ranked and not snippets:
+            cursor.execute(
+                f"""SELECT rowid, snippet(article_search, 2, %s, %s, '…', 30)
+                    FROM article_search WHERE article_search MATCH %s
+                    AND rowid IN ({", ".join("%s" for _ in ranked)})""",  # noqa: S608
+                [_START, _STOP, match, *(pk for pk, _ in ranked)],
+            )
+            snippets = dict(cursor.fetchall())
+    if not ranked:
+        return []
     articles = Article.objects.published().only("slug", "live_slug", "live_title", "live_summary")
     found = articles.in_bulk([pk for pk, _ in ranked])
     return [
@@ -434,6 +443,8 @@ def _search_postgresql(slots: list[Slot], needed: int, limit: int) -> list[Hit]:
     query_sql = " || ".join(sql for sql, _ in parts)
     query_params = [param for _, params in parts for param in params]
     flags = ", ".join(f"c.search_document @@ {sql}" for sql, _ in parts)
+    # One slot: every candidate matches it, so only a page is needed.
+    rows = limit if len(slots) == 1 else PG_CANDIDATES
     with connection.cursor() as cursor:
         cursor.execute(
             f"""WITH q AS (SELECT {query_sql} AS query),
@@ -444,7 +455,7 @@ def _search_postgresql(slots: list[Slot], needed: int, limit: int) -> list[Hit]:
                SELECT c.id, ARRAY[{flags}] FROM candidates c, q
                ORDER BY ts_rank('{{0.2, 0.4, 0.6, 1.0}}', c.search_document, q.query) DESC, c.id
                LIMIT %s""",  # noqa: S608 - placeholders only
-            [*query_params, PG_CANDIDATES, *query_params, limit if len(slots) == 1 else PG_CANDIDATES],
+            [*query_params, PG_CANDIDATES, *query_params, rows],
         )
         ranked = _best(cursor.fetchall(), slots, needed, limit)
     if not ranked:

@@ -65,7 +65,7 @@ def test_the_sleep_guide_comes_first_for_sleeping_pills(guides):
 
 
 def test_the_alcohol_question_finds_the_guide_that_warns_about_alcohol(guides):
-    """"drink" (a word no guide uses) counts as "alcohol"; the Valium guide
+    """ "drink" (a word no guide uses) counts as "alcohol"; the Valium guide
     warns about alcohol and comes first."""
     assert slugs("can i drink alcohol on valium")[0] == "valium-diazepam"
 
