@@ -13,7 +13,7 @@ class ArticlesConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_migrate
 
-        from articles import signals  # noqa: F401 - connects the receivers
+        from articles import search, signals  # noqa: F401 - connects the receivers
 
         post_migrate.connect(_ensure_search_index, sender=self)
         post_migrate.connect(_sync_roles, sender=self)

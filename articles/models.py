@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from datetime import date, timedelta
 
 from django.conf import settings
@@ -1185,3 +1186,50 @@ class SlugRedirect(models.Model):
         cls.objects.filter(old_slug=article.live_slug).delete()
         if old_slug and old_slug != article.live_slug:
             cls.objects.update_or_create(old_slug=old_slug, defaults={"article": article})
+
+
+class SearchSynonym(models.Model):
+    """Words readers use that the guides do not: a term (one to three words,
+    for example "benzo" or "sleeping pills") and what search looks for as well
+    (for example "benzodiazepine"). Curated by clinicians in the admin and
+    read by every search, so a change works at once (articles.search)."""
+
+    term = models.CharField(
+        _("reader's word or phrase"),
+        max_length=60,
+        unique=True,
+        help_text=_("One to three words, as readers type them, for example: sleeping pills."),
+    )
+    expansions = models.CharField(
+        _("also search for"),
+        max_length=300,
+        help_text=_("Comma-separated words or phrases used in the guides, "
+                    "for example: hypnotics, insomnia."),
+    )  # fmt: skip
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        ordering = ["term"]
+        verbose_name = _("search synonym")
+        verbose_name_plural = _("search synonyms")
+
+    def __str__(self) -> str:
+        return f"{self.term} → {self.expansions}"
+
+    def clean(self) -> None:
+        """Store the term as search compares it: lower case, single spaces.
+        Raises ValidationError for a term of more than three words or no
+        words, or no expansion."""
+        words = re.findall(r"\w+", self.term.casefold())
+        if not 1 <= len(words) <= 3:
+            raise ValidationError({"term": _("Use one, two or three words.")})
+        self.term = " ".join(words)
+        if not self.expansion_list:
+            raise ValidationError({"expansions": _("Give at least one word or phrase.")})
+
+    @property
+    def expansion_list(self) -> list[str]:
+        """The expansions, each lower case with single spaces, empty ones dropped."""
+        parts = self.expansions.split(",")
+        phrases = (" ".join(re.findall(r"\w+", part.casefold())) for part in parts)
+        return [phrase for phrase in phrases if phrase]

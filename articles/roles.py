@@ -16,7 +16,7 @@ ROLES: dict[str, list[str]] = {
         "view_revision", "view_review", "view_reviewerprofile", "view_historicalarticle",
         "view_topic", "add_topic", "change_topic", "view_topicrevision", "view_topicreview",
         "view_reference", "add_reference", "change_reference", "delete_reference",
-        "view_historicalreviewerprofile",
+        "view_historicalreviewerprofile", "view_searchsynonym",
     ],
     "Clinical reviewers": [
         "view_article", "add_article", "change_article", "approve_article",
@@ -24,6 +24,8 @@ ROLES: dict[str, list[str]] = {
         "change_reviewerprofile", "view_historicalarticle", "view_historicalreviewerprofile",
         "view_topic", "view_topicrevision", "view_topicreview",
         "view_reference", "add_reference", "change_reference", "delete_reference",
+        "view_searchsynonym", "add_searchsynonym", "change_searchsynonym",
+        "delete_searchsynonym",
     ],
 }  # fmt: skip
 

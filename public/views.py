@@ -325,12 +325,15 @@ class SearchView(TemplateView):
         context = super().get_context_data(**kwargs)
         query = self.request.GET.get("q", "")
         words = search_engine.terms(query)
+        results = search_engine.search_page(query) if words else search_engine.SearchResults()
         context.update(
             query=query[: search_engine.MAX_QUERY_CHARS],
             query_too_long=len(query) > search_engine.MAX_QUERY_CHARS,
             searched=bool(words),
             blank=not query.strip(),
-            hits=search_engine.search(query) if words else [],
+            hits=results.hits,
+            unmatched=results.unmatched,
+            suggestion=results.suggestion,
             limit=search_engine.RESULTS_LIMIT,
         )
         return context
