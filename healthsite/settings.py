@@ -435,3 +435,16 @@ URGENT_HELP = {
     ],
 }
 # --- end public site -----------------------------------------------------------
+
+
+# --- Reader feedback (issue 14, item 2) ----------------------------------------
+# "Is this page useful?" at the end of every guide (feedback/,
+# docs/decisions/0016-reader-feedback.md).
+INSTALLED_APPS += ["feedback"]
+# Posts one client address may send per window (0: no limit), counted in the
+# default cache.
+FEEDBACK_RATE_LIMIT = env_int("DJANGO_FEEDBACK_RATE_LIMIT", 10)
+FEEDBACK_RATE_WINDOW_SECONDS = env_int("DJANGO_FEEDBACK_RATE_WINDOW_SECONDS", 600)
+# Unresolved "no" answers that flag a guide as due for review (0: never).
+FEEDBACK_REVIEW_AFTER_NO = env_int("DJANGO_FEEDBACK_REVIEW_AFTER_NO", 5)
+# --- end reader feedback -------------------------------------------------------
