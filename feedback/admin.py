@@ -76,7 +76,11 @@ class FeedbackAdmin(admin.ModelAdmin):
     )  # fmt: skip
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Feedback]:
-        return super().get_queryset(request).annotate(guide_unresolved_no=unresolved_no_count())
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(guide_unresolved_no=unresolved_no_count("article"))
+        )
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # feedback comes from readers only

@@ -27,9 +27,10 @@ def review_threshold() -> int:
     return settings.FEEDBACK_REVIEW_AFTER_NO
 
 
-def unresolved_no_count(article_ref: OuterRef | str = "pk") -> Coalesce:
+def unresolved_no_count(article_ref: str) -> Coalesce:
     """An expression: the unresolved "no" answers of the guide whose pk is
-    ``article_ref`` (an ``OuterRef`` name in the outer query)."""
+    the outer query's field ``article_ref`` ("article" in a query of
+    feedback, "pk" in one of guides)."""
     counts = (
         Feedback.objects.filter(UNRESOLVED_NO, article=OuterRef(article_ref))
         .order_by()
