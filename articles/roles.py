@@ -17,6 +17,8 @@ ROLES: dict[str, list[str]] = {
         "view_topic", "add_topic", "change_topic", "view_topicrevision", "view_topicreview",
         "view_reference", "add_reference", "change_reference", "delete_reference",
         "view_historicalreviewerprofile", "view_searchsynonym",
+        # Reader feedback (the feedback app): read and triage it.
+        "view_feedback", "change_feedback", "view_safetyterm",
     ],
     "Clinical reviewers": [
         "view_article", "add_article", "change_article", "approve_article",
@@ -26,8 +28,13 @@ ROLES: dict[str, list[str]] = {
         "view_reference", "add_reference", "change_reference", "delete_reference",
         "view_searchsynonym", "add_searchsynonym", "change_searchsynonym",
         "delete_searchsynonym",
+        # Reader feedback: triage it, and keep the list of safety terms.
+        "view_feedback", "change_feedback",
+        "view_safetyterm", "add_safetyterm", "change_safetyterm", "delete_safetyterm",
     ],
 }  # fmt: skip
+# The apps whose permissions ROLES names.
+ROLE_APPS = ("articles", "feedback")
 
 
 def ensure_roles(apps: Apps = global_apps) -> None:
@@ -45,6 +52,6 @@ def ensure_roles(apps: Apps = global_apps) -> None:
         group, _ = group_model.objects.get_or_create(name=name)
         group.permissions.set(
             permission_model.objects.filter(
-                content_type__app_label="articles", codename__in=codenames
+                content_type__app_label__in=ROLE_APPS, codename__in=codenames
             )
         )

@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "simple_history",
     "articles",
     "public",
+    "feedback",
     "pagecache",
 ]
 
@@ -451,6 +452,17 @@ if ARTICLE_REVIEW_LAPSE_ACTION not in {"notice", "none"}:
         "DJANGO_REVIEW_LAPSE_ACTION must be 'notice' or 'none', not "
         f"{ARTICLE_REVIEW_LAPSE_ACTION!r}."
     )
+
+
+# === Reader feedback (issue 14, item 2) ======================================
+# "Is this page useful?" at the end of every guide (feedback/,
+# docs/decisions/0016-reader-feedback.md).
+# Posts one client address may send per window (0: no limit), counted in the
+# default cache.
+FEEDBACK_RATE_LIMIT = env_int("DJANGO_FEEDBACK_RATE_LIMIT", 10)
+FEEDBACK_RATE_WINDOW_SECONDS = env_int("DJANGO_FEEDBACK_RATE_WINDOW_SECONDS", 600)
+# Unresolved "no" answers that flag a guide as due for review (0: never).
+FEEDBACK_REVIEW_AFTER_NO = env_int("DJANGO_FEEDBACK_REVIEW_AFTER_NO", 5)
 
 
 # === Logging =================================================================

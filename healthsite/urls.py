@@ -33,6 +33,7 @@ urlpatterns = [
     ),
     path("feed/", LatestArticlesFeed(), name="feed"),
     path("robots.txt", robots_txt, name="robots"),
+    path("feedback/", include("feedback.urls")),
 ]
 
 if settings.SERVE_MEDIA:
