@@ -18,7 +18,11 @@ class ArticleSitemap(Sitemap):
 
     def items(self) -> QuerySet[Article]:
         return (
-            Article.objects.published().only("slug", "live_slug", "live_updated_at").order_by("pk")
+            # A guide whose review lapsed carries noindex: not offered to crawlers.
+            Article.objects.published()
+            .filter(review_lapsed_on__isnull=True)
+            .only("slug", "live_slug", "live_updated_at")
+            .order_by("pk")
         )
 
     def lastmod(self, article: Article) -> datetime | None:

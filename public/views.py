@@ -162,15 +162,19 @@ class ArticleDetailView(ConditionalGetMixin, DetailView):
             raise Http404(_("No guide at this address.")) from None
 
     # (pk, live version, when the live copy changed, newest topic change,
-    # last review) of the public articles. The page shows who reviewed it and
-    # when, so a periodic review (no new text) moves its validators too.
+    # last review, review lapsed) of the public articles. The page shows who
+    # reviewed it and when, and whether its review has lapsed, so a periodic
+    # review (no new text) and a lapse move its validators too.
     # Built once: filtering a built QuerySet costs half as much as building
     # it again on every page-cache miss.
     stamps = (
         Article.objects.published()
         .annotate(topics_changed=_topics_changed())
-        .values_list("pk", "live_version", "live_updated_at", "topics_changed", "last_reviewed")
-    )
+        .values_list(
+            "pk", "live_version", "live_updated_at", "topics_changed", "last_reviewed",
+            "review_lapsed_on",
+        )
+    )  # fmt: skip
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         self.stamp = self.stamps.filter(live_slug=kwargs["slug"]).first()
@@ -189,9 +193,11 @@ class ArticleDetailView(ConditionalGetMixin, DetailView):
         return super().get(request, *args, **kwargs)
 
     def validators(self) -> tuple[str, datetime | None]:
-        pk, live_version, live_updated_at, topics_changed, last_reviewed = self.stamp
+        pk, live_version, live_updated_at, topics_changed, last_reviewed, lapsed_on = self.stamp
         changed = max(filter(None, [live_updated_at, topics_changed, last_reviewed]), default=None)
-        return _stamp("article", pk, live_version, changed), changed
+        # A lapse is a day, not a moment: it is in the ETag, and a client
+        # holding only Last-Modified revalidates within the micro-cache's second.
+        return _stamp("article", pk, live_version, changed, lapsed_on), changed
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
