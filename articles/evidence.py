@@ -13,7 +13,9 @@ shows today:
   against the version;
 - for each approved version: its sources, its readability figures, and the
   difference from the previously approved version;
-- the corrections published with approvals (each review's public note).
+- the corrections published with approvals (each review's public note);
+- readers' answers to "Is this page useful?" per version, when the feedback
+  app is installed.
 
 ``build`` returns the JSON document (its shape is the JSON Schema
 ``docs/schemas/evidence-pack.schema.json``); ``to_html`` turns it into one
@@ -28,6 +30,8 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from typing import Any
 
+from django.apps import apps
+from django.db.models import Count, Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 
@@ -97,12 +101,28 @@ def _review(review: Review, versions: dict[int, Revision]) -> dict[str, Any]:
     }
 
 
+def _feedback(article: Article) -> list[dict[str, int]]:
+    """Readers' yes and no answers per version read, oldest version first;
+    empty when the feedback app is not installed (the domain does not
+    depend on it, so it is looked up by name)."""
+    if not apps.is_installed("feedback"):
+        return []
+    feedback = apps.get_model("feedback", "Feedback")
+    rows = (
+        feedback.objects.filter(article=article)
+        .values("version")
+        .annotate(yes=Count("pk", filter=Q(answer="yes")), no=Count("pk", filter=Q(answer="no")))
+        .order_by("version")
+    )
+    return [{"version": row["version"], "yes": row["yes"], "no": row["no"]} for row in rows]
+
+
 def build(article: Article, *, now: datetime | None = None) -> dict[str, Any]:
     """The evidence pack of ``article`` as a JSON-serialisable dict, in
     the shape of ``docs/schemas/evidence-pack.schema.json``. Versions and
     reviews are oldest first. Reads the database only; writes nothing.
 
-    Queries: a fixed number (four), whatever the number of versions."""
+    Queries: a fixed number, whatever the number of versions."""
     versions = {
         revision.pk: revision
         for revision in Revision.objects.filter(article=article)
@@ -181,6 +201,7 @@ def build(article: Article, *, now: datetime | None = None) -> dict[str, Any]:
         "reviews": [_review(review, versions) for review in reviews],
         "approved_versions": approved_entries,
         "corrections": corrections,
+        "feedback": _feedback(article),
     }
 
 

@@ -16,7 +16,7 @@ ROLES: dict[str, list[str]] = {
         "view_revision", "view_review", "view_reviewerprofile", "view_historicalarticle",
         "view_topic", "add_topic", "change_topic", "view_topicrevision", "view_topicreview",
         "view_reference", "add_reference", "change_reference", "delete_reference",
-        "view_historicalreviewerprofile", "view_searchsynonym",
+        "view_historicalreviewerprofile", "view_searchsynonym", "view_reviewreminder",
         # Reader feedback (the feedback app): read and triage it.
         "view_feedback", "change_feedback", "view_safetyterm",
     ],
@@ -27,7 +27,7 @@ ROLES: dict[str, list[str]] = {
         "view_topic", "view_topicrevision", "view_topicreview",
         "view_reference", "add_reference", "change_reference", "delete_reference",
         "view_searchsynonym", "add_searchsynonym", "change_searchsynonym",
-        "delete_searchsynonym",
+        "delete_searchsynonym", "view_reviewreminder",
         # Reader feedback: triage it, and keep the list of safety terms.
         "view_feedback", "change_feedback",
         "view_safetyterm", "add_safetyterm", "change_safetyterm", "delete_safetyterm",

@@ -919,6 +919,17 @@ def save_reviewer_profile(*, profile: ReviewerProfile, user: User | None) -> Rev
     return profile
 
 
+def clinicians() -> models.QuerySet:
+    """Active members of "Clinical reviewers", by username: who may own a guide."""
+    from django.contrib.auth import get_user_model
+
+    return (
+        get_user_model()
+        .objects.filter(groups__name=CLINICAL_REVIEWERS_GROUP, is_active=True)
+        .order_by("username")
+    )
+
+
 @transaction.atomic
 def set_clinical_owner(*, article: Article, owner: User | None, user: User) -> Article:
     """Make ``owner`` (an active clinician, or None) the clinical owner of

@@ -5,11 +5,12 @@ The admin only decides what to show; the workflow decides what is allowed.
 
 Modules by concern: ``article`` (the guide admin), ``review_panel`` (the
 workflow buttons, diff and readability shown on a guide), ``reviews``
-(review queue, reviewer profiles, reviews), ``content`` (topics and the
+(review queue, reviewer profiles, reviews), ``review_cycle`` (the
+review cycle's record, read-only), ``content`` (topics and the
 sources inline), ``search`` (search synonyms), ``history`` (read-only
 history pages), ``ids``.
 """
 
 # Importing the modules registers their ModelAdmins (admin.autodiscover
 # imports only this package).
-from articles.admin import article, content, reviews, search  # noqa: F401
+from articles.admin import article, content, review_cycle, reviews, search  # noqa: F401

@@ -23,6 +23,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from articles import workflow
 from articles.admin.content import ReferenceInline
+from articles.admin.evidence import download_evidence_packs
 from articles.admin.history import ReadOnlyHistoryMixin
 from articles.admin.ids import article_or_404, parse_id
 from articles.admin.review_panel import review_context, workflow_post
@@ -46,6 +47,17 @@ class ArticleForm(NormalisedTextFormMixin, forms.ModelForm):
     # The version the editor started from; compared again inside the save
     # transaction by workflow.save_working_copy.
     expected_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    # Not the model's (non-editable) clinical_owner: a change goes through
+    # workflow.set_clinical_owner, which records who made it.
+    owner = forms.ModelChoiceField(
+        queryset=workflow.clinicians(),
+        required=False,
+        label=_("Clinical owner"),
+        help_text=_(
+            "The clinician reminded before the review is due. Only a clinician or an "
+            "administrator can change it."
+        ),
+    )
 
     class Meta:
         model = Article
@@ -56,8 +68,10 @@ class ArticleForm(NormalisedTextFormMixin, forms.ModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = workflow.clinicians()
         if self.instance.pk:
             self.fields["expected_version"].initial = self.instance.lock_version
+            self.fields["owner"].initial = self.instance.clinical_owner_id
         # A body ends with a newline; stripping it would make every
         # unchanged save a new version.
         self.fields["body"].strip = False
@@ -188,7 +202,7 @@ class ArticleAdmin(ReadOnlyHistoryMixin, SimpleHistoryAdmin, MarkdownxModelAdmin
     fieldsets = [
         (None, {"fields": ["workflow_state", "title", "slug", "summary", "body", "topics"]}),
         (_("Corrections"), {"fields": ["correction_note"]}),
-        (_("Review cycle"), {"fields": ["review_cycle", "review_interval_months"]}),
+        (_("Review cycle"), {"fields": ["review_cycle", "review_interval_months", "owner"]}),
         (None, {"fields": ["expected_version"]}),
     ]
     autocomplete_fields = ["topics"]
@@ -249,6 +263,20 @@ class ArticleAdmin(ReadOnlyHistoryMixin, SimpleHistoryAdmin, MarkdownxModelAdmin
         # the workflow, so the new version holds all of them.
         pass
 
+    def get_form(self, request: HttpRequest, obj: Article | None = None,
+                 change: bool = False, **kwargs: Any) -> type[forms.ModelForm]:  # fmt: skip
+        form = super().get_form(request, obj, change, **kwargs)
+        if request.user.is_superuser or workflow.is_clinician(request.user):
+            return form
+
+        class OwnerShownOnly(form):  # type: ignore[valid-type,misc]
+            def __init__(self, *args: Any, **kwargs: Any) -> None:
+                super().__init__(*args, **kwargs)
+                # Disabled: a posted value is ignored, not trusted.
+                self.fields["owner"].disabled = True
+
+        return OwnerShownOnly
+
     def save_related(
         self, request: HttpRequest, form: ArticleForm, formsets: list, change: bool
     ) -> None:
@@ -259,6 +287,10 @@ class ArticleAdmin(ReadOnlyHistoryMixin, SimpleHistoryAdmin, MarkdownxModelAdmin
             topics=list(form.cleaned_data.get("topics") or []),
             sources=sources_from_formsets(formsets),
         )
+        if "owner" in form.changed_data:
+            workflow.set_clinical_owner(
+                article=form.instance, owner=form.cleaned_data["owner"], user=request.user
+            )
         for formset in formsets:
             # What the admin's change message reads after formset.save().
             formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
@@ -318,6 +350,9 @@ class ArticleAdmin(ReadOnlyHistoryMixin, SimpleHistoryAdmin, MarkdownxModelAdmin
             if step.bulk is not None and step.permission(request.user):
                 name = f"{step.name}_selected"
                 actions[name] = (_bulk_action(step.name), name, step.bulk[0])
+        if self.has_view_permission(request):
+            action = download_evidence_packs
+            actions[action.__name__] = (action, action.__name__, action.short_description)
         return actions
 
     def history_refused_url(self, pk: int) -> str:

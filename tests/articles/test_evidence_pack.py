@@ -204,3 +204,44 @@ def test_approving_after_the_pack_changes_the_next_pack_not_this_one():
     publish(article, body="## New\n\nText.", reviewer=clinician)
     after = evidence.build(Article.objects.get(pk=article.pk))
     assert len(after["approved_versions"]) == len(before["approved_versions"]) + 1
+
+
+def test_feedback_answers_are_counted_per_version_read():
+    from feedback.models import Feedback
+
+    article = make_article()
+    first = article.live_version
+    Feedback.objects.create(article=article, version=first, answer="yes")
+    Feedback.objects.create(article=article, version=first, answer="no", comment="Unclear.")
+    publish(article, body="## New\n\nText.", reviewer=make_clinician("other"))
+    second = Article.objects.get(pk=article.pk).live_version
+    Feedback.objects.create(article=article, version=second, answer="yes")
+    pack = evidence.build(Article.objects.get(pk=article.pk))
+    jsonschema.validate(pack, SCHEMA)
+    assert pack["feedback"] == [
+        {"version": first, "yes": 1, "no": 1},
+        {"version": second, "yes": 1, "no": 0},
+    ]
+
+
+def test_the_admin_action_downloads_a_zip_of_both_files_per_guide(client):
+    import io
+    import zipfile
+
+    from tests.factories import make_staff
+
+    guides = [make_article(), make_article()]
+    client.force_login(make_staff("lead", perms=("articles.view_article",)))
+    response = client.post("/admin/articles/article/", {
+        "action": "download_evidence_packs",
+        "_selected_action": [g.pk for g in guides],
+        "index": "0",
+    })  # fmt: skip
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/zip"
+    names = sorted(zipfile.ZipFile(io.BytesIO(response.content)).namelist())
+    assert names == sorted(
+        f"{g.live_slug}-evidence.{ext}" for g in guides for ext in ("html", "json")
+    )
+    archive = zipfile.ZipFile(io.BytesIO(response.content))
+    jsonschema.validate(json.loads(archive.read(f"{guides[0].live_slug}-evidence.json")), SCHEMA)

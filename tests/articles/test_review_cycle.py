@@ -140,3 +140,27 @@ def test_only_a_clinician_or_administrator_changes_the_owner_and_it_is_recorded(
     changes = [(h.clinical_owner.username if h.clinical_owner else None, h.history_user.username)
                for h in history if h.history_user]  # fmt: skip
     assert changes[-2:] == [("olive", "oscar"), ("oscar", "olive")]
+
+
+def test_a_clinician_sets_the_owner_on_the_change_form_and_an_editor_cannot(client, guide):
+    from django.contrib.auth import get_user_model
+
+    from tests.articles.test_permissions import change_form_data
+
+    users = get_user_model().objects
+    oscar, editor = users.get(username="oscar"), make_editor("ed")
+    url = f"/admin/articles/article/{guide.pk}/change/"
+    client.force_login(editor)
+    response = client.post(url, change_form_data(guide, owner=str(oscar.pk)))
+    assert response.status_code == 302
+    assert Article.objects.get(pk=guide.pk).clinical_owner.username == "olive"  # ignored
+    client.force_login(oscar)
+    current = Article.objects.get(pk=guide.pk)
+    response = client.post(url, change_form_data(current, owner=str(editor.pk)))
+    assert response.status_code == 200  # an editor cannot own a guide: the form says so
+    assert "Select a valid choice" in response.content.decode()
+    response = client.post(url, change_form_data(current, owner=str(oscar.pk)))
+    assert response.status_code == 302
+    article = Article.objects.get(pk=guide.pk)
+    assert article.clinical_owner == oscar
+    assert article.history.first().history_user == oscar
