@@ -507,8 +507,23 @@ def goals(r: dict) -> list[str]:
               for goal, value, met in checks), ""]  # fmt: skip
 
 
+# Sections other scripts append to RESULTS.md (bench/soak.py, render_bounds.py,
+# evidence_pack.py): kept, after this script's own, when it rewrites the file.
+APPENDED_SECTIONS = ("## Soak", "## Render bounds", "## Evidence pack")
+
+
+def _appended_sections() -> list[str]:
+    path = BENCH / "RESULTS.md"
+    if not path.exists():
+        return []
+    lines = path.read_text().splitlines()
+    starts = [i for i, line in enumerate(lines) if line.startswith(APPENDED_SECTIONS)]
+    return lines[starts[0] :] if starts else []
+
+
 def write_report() -> None:
     records = [json.loads(p.read_text()) for p in sorted((BENCH / "results").glob("*.json"))]
+    appended = _appended_sections()
     lines = [
         "# Benchmark results", "",
         "Written by `bench/run.py` (see its docstring and the README's Performance section).",
@@ -589,7 +604,8 @@ def write_report() -> None:
             a, b = sizes[small]["pages"][name]["p95"], sizes[large]["pages"][name]["p95"]
             lines.append(f"| {name} | {a:.2f} | {b:.2f} | {b / a:.2f} |")
         lines.append("")
-    (BENCH / "RESULTS.md").write_text("\n".join(lines) + "\n")
+    lines += appended
+    (BENCH / "RESULTS.md").write_text("\n".join(lines).rstrip("\n") + "\n")
     print(f"wrote {BENCH / 'RESULTS.md'}")
 
 
