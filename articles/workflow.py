@@ -673,7 +673,9 @@ class Step:
     or the command line. ``offered``: whether the step makes sense for this
     guide now (its state; a courtesy, the function checks again). ``bulk``:
     (description, message with ``%(count)d``) to offer it as an admin
-    action on selected guides, or None."""
+    action on selected guides, or None. ``asks_first``: the admin asks on
+    a confirmation page of its own, naming the guides and the public effect,
+    before taking the step (button and bulk action alike)."""
 
     name: str
     function: Callable[..., object]
@@ -684,6 +686,7 @@ class Step:
     parameters: tuple[str, ...] = ()
     offered: Callable[[Article, User], bool] = lambda article, user: True
     bulk: tuple[str, str] | None = None
+    asks_first: bool = False
 
     def run(self, *, article: Article, actor: User, **parameters: object) -> object:
         """Take the step as ``actor``; raises :class:`WorkflowError` if it is refused."""
@@ -728,7 +731,8 @@ STEPS: Mapping[str, Step] = MappingProxyType({step.name: step for step in [
                       "archive it. Its versions and reviews are kept."),
          offered=lambda article, user: article.is_live,
          bulk=(gettext_lazy("Archive selected articles"),
-               gettext_lazy("%(count)d article(s) archived."))),
+               gettext_lazy("%(count)d article(s) archived.")),
+         asks_first=True),
     Step("restore", restore, gettext_lazy("Restore as a draft"),
          _has_perm("articles.archive_article"), None,
          offered=lambda article, user: article.status == Status.ARCHIVED),

@@ -22,6 +22,7 @@ from markdownx.admin import MarkdownxModelAdmin
 from simple_history.admin import SimpleHistoryAdmin
 
 from articles import workflow
+from articles.admin import confirm
 from articles.admin.content import ReferenceInline
 from articles.admin.history import ReadOnlyHistoryMixin
 from articles.admin.ids import article_or_404, parse_id
@@ -325,18 +326,11 @@ class ArticleAdmin(ReadOnlyHistoryMixin, SimpleHistoryAdmin, MarkdownxModelAdmin
 
     # Bulk actions: the workflow steps with a ``bulk`` entry ---------------------
 
-    def bulk_step(self, request: HttpRequest, queryset: QuerySet, name: str) -> None:
-        """Take step ``name`` for each selected article; each refusal is a message."""
-        step = workflow.STEPS[name]
-        succeeded = 0
-        for article in queryset:
-            try:
-                step.run(article=article, actor=request.user)
-                succeeded += 1
-            except workflow.WorkflowError as error:
-                self.message_user(request, str(error), messages.ERROR)
-        if succeeded:
-            self.message_user(request, step.bulk[1] % {"count": succeeded}, messages.SUCCESS)
+    def bulk_step(self, request: HttpRequest, queryset: QuerySet,
+                  name: str) -> HttpResponse | None:  # fmt: skip
+        """Take step ``name`` for each selected article, after a confirmation
+        page if the step asks first; the summary, then each refusal, as messages."""
+        return confirm.bulk_step(self, request, queryset, name)
 
     # Review panel, versions and workflow buttons --------------------------------
 
@@ -416,7 +410,8 @@ class ArticleAdmin(ReadOnlyHistoryMixin, SimpleHistoryAdmin, MarkdownxModelAdmin
 def _bulk_action(name: str) -> Any:
     """An admin action (``(model_admin, request, queryset)``) taking step ``name``."""
 
-    def action(model_admin: ArticleAdmin, request: HttpRequest, queryset: QuerySet) -> None:
-        model_admin.bulk_step(request, queryset, name)
+    def action(model_admin: ArticleAdmin, request: HttpRequest,
+               queryset: QuerySet) -> HttpResponse | None:  # fmt: skip
+        return model_admin.bulk_step(request, queryset, name)
 
     return action
