@@ -68,8 +68,9 @@ def workflow_post(model_admin: admin.ModelAdmin, request: HttpRequest, object_id
         )
     change_url = reverse("admin:articles_article_change", args=[article.pk])
     if step.asks_first and not confirm.confirmed(request):
-        return confirm.confirmation_page(model_admin, request, step, [article],
-                                         action_url=request.path, cancel_url=change_url)
+        return confirm.confirmation_page(
+            model_admin, request, step, [article], action_url=request.path, cancel_url=change_url
+        )
     try:
         step.run(article=article, actor=request.user, **parameters)
     except workflow.WorkflowError as error:
