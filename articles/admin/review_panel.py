@@ -107,7 +107,7 @@ def review_context(request: HttpRequest, article: Article) -> dict[str, Any]:
             and request.user.pk in workflow.authors_of_pending_changes(article)
         ),
         "approver_needs_profile": (
-            "approve" in {step.name for step in steps}
+            {"approve", "confirm_accurate"} & {step.name for step in steps}
             and workflow.public_profile(request.user) is None
         ),
         "last_request": article.reviews.filter(decision=Review.Decision.CHANGES_REQUESTED)
