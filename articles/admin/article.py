@@ -26,8 +26,9 @@ from articles.admin import confirm
 from articles.admin.content import ReferenceInline
 from articles.admin.history import ReadOnlyHistoryMixin
 from articles.admin.ids import article_or_404, parse_id
+from articles.admin.labels import state_column
 from articles.admin.review_panel import review_context, workflow_post
-from articles.diffing import diff_versions
+from articles.diffing import diff_versions, version_label
 from articles.models import SOURCE_FIELDS, Article, Reference, Review, Revision
 from articles.rendering import problems
 from articles.text import NormalisedTextFormMixin
@@ -180,10 +181,12 @@ class ArticleAdmin(ReadOnlyHistoryMixin, SimpleHistoryAdmin, MarkdownxModelAdmin
     form = ArticleForm
     change_form_template = "admin/articles/article/change_form.html"
     list_display = [
-        "title", "status", "is_public", "updated_at", "last_reviewed", "review_due",
+        "title", state_column, "is_public", "updated_at", "last_reviewed", "review_due",
     ]  # fmt: skip
     list_filter = ["status", LiveFilter, ReviewDueFilter]
-    search_fields = ["title", "summary", "slug"]
+    # The body too (a plain icontains scan), so an editor finds a guide by
+    # any phrase in it (issue 13).
+    search_fields = ["title", "summary", "slug", "body"]
     prepopulated_fields = {"slug": ["title"]}
     readonly_fields = ["workflow_state", "review_cycle"]
     fieldsets = [
@@ -373,7 +376,8 @@ class ArticleAdmin(ReadOnlyHistoryMixin, SimpleHistoryAdmin, MarkdownxModelAdmin
                 "is_live": revision.number == article.live_version,
                 "hash_intact": revision.hash_is_intact(),
                 "diff": diff_versions(previous.snapshot() if previous else None,
-                                      revision.snapshot()),
+                                      revision.snapshot(), old_label=version_label(previous),
+                                      new_label=version_label(revision)),
             })  # fmt: skip
         context = {
             **self.admin_site.each_context(request),

@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from articles import workflow
 from articles.admin import confirm
 from articles.admin.ids import article_or_404, parse_id
-from articles.diffing import diff_versions
+from articles.diffing import diff_versions, version_label
 from articles.models import Article, Review
 from articles.readability import LONG_SENTENCE_WORDS, assess
 from articles.rendering import render
@@ -97,6 +97,8 @@ def review_context(request: HttpRequest, article: Article) -> dict[str, Any]:
         "diff": diff_versions(
             live.snapshot() if live else None,
             latest.snapshot() if latest else article.working_snapshot(),
+            old_label=version_label(live, role=gettext("Live")),
+            new_label=version_label(latest, role=gettext("Working copy")),
         ),
         "readability": readability,
         "long_sentence_words": LONG_SENTENCE_WORDS,
