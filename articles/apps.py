@@ -13,8 +13,11 @@ class ArticlesConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_migrate
 
-        from articles import search, signals  # noqa: F401 - connects the receivers
+        from articles import notifications, search, signals  # noqa: F401 - connects the receivers
 
+        signals.workflow_step_done.connect(
+            notifications.notify_step_done, dispatch_uid="articles.notifications"
+        )
         post_migrate.connect(_ensure_search_index, sender=self)
         post_migrate.connect(_sync_roles, sender=self)
 

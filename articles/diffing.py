@@ -17,13 +17,15 @@ class FieldDiff:
     table: SafeString
 
 
-def _table(old: str, new: str) -> SafeString:
-    # HtmlDiff escapes its input and adds only table markup and classes.
+def _table(old: str, new: str, fromdesc: str = "Live", todesc: str = "Working copy") -> SafeString:
+    """The side-by-side table of two texts; ``fromdesc`` and ``todesc``
+    head its columns (plain text, escaped here)."""
+    # HtmlDiff escapes the lines it compares, but not the column headings.
     html = difflib.HtmlDiff(wrapcolumn=60).make_table(
-        old.splitlines(), new.splitlines(), fromdesc="Live", todesc="Working copy",
+        old.splitlines(), new.splitlines(), fromdesc=escape(fromdesc), todesc=escape(todesc),
         context=True, numlines=2,
     )  # fmt: skip
-    return mark_safe(html)  # noqa: S308 - HtmlDiff output, input escaped by difflib
+    return mark_safe(html)  # noqa: S308 - HtmlDiff output, input and headings escaped
 
 
 LABELS = {
@@ -51,14 +53,29 @@ def field_lines(name: str, value: object) -> str:
     return str(value or "")
 
 
-def diff_versions(old: dict | None, new: dict) -> list[FieldDiff]:
+def version_label(revision: object | None, *, role: str = "") -> str:
+    """A version as a diff's column heading: "Live: v3, ed, 2025-01-31".
+    ``revision``: a :class:`~articles.models.Revision` (its number, author
+    and date), or None for "Nothing yet"; ``role`` ("Live", "Working copy")
+    goes first when given."""
+    if revision is None:
+        text = "Nothing yet"
+    else:
+        author = revision.created_by.get_username() if revision.created_by_id else "unknown"
+        text = f"v{revision.number}, {author}, {revision.created_at:%Y-%m-%d}"
+    return f"{role}: {text}" if role else text
+
+
+def diff_versions(old: dict | None, new: dict, *, old_label: str = "Live",
+                  new_label: str = "Working copy") -> list[FieldDiff]:  # fmt: skip
     """Compare two version snapshots (``Revision.snapshot()``: every public
     field of a version, see ``models.VERSION_FIELDS``); ``old`` is None
-    before first publication."""
+    before first publication. ``old_label`` and ``new_label`` head the
+    tables' columns (:func:`version_label`)."""
     old = old or {}
     diffs = []
     for name, label in LABELS.items():
         before, after = field_lines(name, old.get(name, "")), field_lines(name, new.get(name, ""))
         diffs.append(FieldDiff(label=escape(label), changed=before != after,
-                               table=_table(before, after)))  # fmt: skip
+                               table=_table(before, after, old_label, new_label)))  # fmt: skip
     return diffs

@@ -97,6 +97,7 @@ RESERVED_IDS = frozenset({
     "page-urgent-help", "content-main", "content", "container", "header", "footer",
     "review-panel-heading", "approve-comment", "changes-comment", "search-page-q",
     "not-found-q", "server-error-q", "nav-sidebar", "toggle-nav-sidebar",
+    "confirm-accurate-comment", "dashboard-heading",
 })  # fmt: skip
 
 # Containers (block quotes, list items, callouts, footnotes) one inside

@@ -475,13 +475,21 @@ def approve(
     shown beside it) are what the reviewer read; unless both still name the
     latest version, nothing is approved, because an approval belongs to
     exact content. A published guide whose latest version is already live
-    may be approved again: that is its periodic review.
+    may be approved again: that is its periodic review (offered in the
+    admin as :func:`confirm_still_accurate`).
 
     The Markdown is rendered before the write transaction opens (SQLite in
     IMMEDIATE mode takes the write lock at BEGIN), and checked again under
     the row lock: the rendering is used only if the version is unchanged.
     """
     _require_approver(reviewer, _("articles"))
+    read = _version_read(article, version, content_hash)
+    return _approve(article, reviewer, read, comment, step="approve")
+
+
+def _version_read(article: Article, version: int | None, content_hash: str) -> Revision:
+    """The version a clinician says they read (its number and content hash);
+    WorkflowError unless both name a version of ``article``."""
     if not isinstance(version, int) or isinstance(version, bool) or not content_hash:
         raise WorkflowError(
             _("Say which version you read: its number and its content hash are both required.")
@@ -492,16 +500,54 @@ def approve(
             _("Version %(seen)s with that content hash is not a version of this guide. "
               "Open the guide again and review what it shows.") % {"seen": version}
         )  # fmt: skip
+    return read
+
+
+def _approve(article: Article, reviewer: User, read: Revision, comment: str, *,
+             step: str) -> Review:  # fmt: skip
     rendered = render_version(read)
     with transaction.atomic():
-        return _approve_locked(article, reviewer, read, rendered, comment)
+        return _approve_locked(article, reviewer, read, rendered, comment, step=step)
+
+
+def _is_unchanged_live(article: Article, latest: Revision | None) -> bool:
+    """Published, and the latest version is the live one: nothing pending."""
+    return (article.status == Status.PUBLISHED and latest is not None
+            and article.live_version == latest.number)  # fmt: skip
+
+
+def confirm_still_accurate(*, article: Article, reviewer: User, version: int | None,
+                           content_hash: str, comment: str = "") -> Review:  # fmt: skip
+    """The periodic review of a live guide with no pending change: a
+    clinician confirms the live text is still accurate, without editing it.
+    Records an approval of the live version (``version`` and its
+    ``content_hash``, what the clinician read) and moves the last-reviewed
+    and next-due dates; the text readers see stays. The four-eyes rules of
+    :func:`approve` apply: who wrote the live text cannot confirm it.
+    Raises :class:`WorkflowError` when the guide is not live or has a
+    pending change (that change is approved, or not, with :func:`approve`)."""
+    _require_approver(reviewer, _("articles"))
+    current = Article.objects.get(pk=article.pk)
+    if not _is_unchanged_live(current, latest_revision(current)):
+        raise WorkflowError(
+            _("“%(title)s” is not a live guide without pending changes, so there is no live "
+              "text to confirm. Review the change instead.") % {"title": current.title}
+        )  # fmt: skip
+    read = _version_read(article, version, content_hash)
+    # _approve_locked checks the state again under the row lock.
+    return _approve(article, reviewer, read, comment, step="confirm_accurate")
 
 
 def _approve_locked(article: Article, reviewer: User, read: Revision,
-                    rendered: dict[str, object], comment: str) -> Review:  # fmt: skip
+                    rendered: dict[str, object], comment: str, *, step: str) -> Review:  # fmt: skip
     article = _locked(article)
     latest = latest_revision(article)
-    periodic = article.status == Status.PUBLISHED and article.live_version == latest.number
+    periodic = _is_unchanged_live(article, latest)
+    if step == "confirm_accurate" and not periodic:
+        raise WorkflowError(
+            _("“%(title)s” changed after you opened it: review the change instead.")
+            % {"title": article.title}
+        )
     if not periodic:
         _require_state(article, {Status.IN_REVIEW}, _("approved"))
     if read.pk != latest.pk:
@@ -548,7 +594,7 @@ def _approve_locked(article: Article, reviewer: User, read: Revision,
     article.lock_version += 1
     _save(article, reviewer)
     _public_changed()
-    _step_done("approve", article, latest, reviewer)
+    _step_done(step, article, latest, reviewer)
     return review
 
 
@@ -673,7 +719,9 @@ class Step:
     or the command line. ``offered``: whether the step makes sense for this
     guide now (its state; a courtesy, the function checks again). ``bulk``:
     (description, message with ``%(count)d``) to offer it as an admin
-    action on selected guides, or None."""
+    action on selected guides, or None. ``asks_first``: the admin asks on
+    a confirmation page of its own, naming the guides and the public effect,
+    before taking the step (button and bulk action alike)."""
 
     name: str
     function: Callable[..., object]
@@ -684,6 +732,7 @@ class Step:
     parameters: tuple[str, ...] = ()
     offered: Callable[[Article, User], bool] = lambda article, user: True
     bulk: tuple[str, str] | None = None
+    asks_first: bool = False
 
     def run(self, *, article: Article, actor: User, **parameters: object) -> object:
         """Take the step as ``actor``; raises :class:`WorkflowError` if it is refused."""
@@ -699,13 +748,16 @@ def _has_perm(perm: str) -> Callable[[User], bool]:
 
 
 def _approval_offered(article: Article, user: User) -> bool:
-    if article.status == Status.IN_REVIEW:
-        # Four eyes: no button for the change's own authors.
-        return user.pk not in authors_of_pending_changes(article)
-    latest = latest_revision(article)
-    # The periodic review of the live, unchanged text.
-    return (article.status == Status.PUBLISHED and latest is not None
-            and latest.number == article.live_version)  # fmt: skip
+    # Four eyes: no button for the change's own authors. (approve also takes
+    # the periodic review; the admin offers that as confirm_accurate.)
+    return (article.status == Status.IN_REVIEW
+            and user.pk not in authors_of_pending_changes(article))  # fmt: skip
+
+
+def _confirmation_offered(article: Article, user: User) -> bool:
+    # The periodic review of the live, unchanged text; not by its authors.
+    return (_is_unchanged_live(article, latest_revision(article))
+            and user.pk not in text_authors(article, article.live_version))  # fmt: skip
 
 
 STEPS: Mapping[str, Step] = MappingProxyType({step.name: step for step in [
@@ -719,6 +771,12 @@ STEPS: Mapping[str, Step] = MappingProxyType({step.name: step for step in [
                       "you approve it."),
          actor="reviewer", parameters=("version", "content_hash", "comment"),
          offered=_approval_offered),
+    Step("confirm_accurate", confirm_still_accurate, gettext_lazy("Confirm still accurate"),
+         is_clinician,
+         gettext_lazy("The live text stays as it is. Readers see your name as its reviewer and "
+                      "today's date as its last review, and its next review falls due later."),
+         actor="reviewer", parameters=("version", "content_hash", "comment"),
+         offered=_confirmation_offered),
     Step("request_changes", request_changes, gettext_lazy("Request changes"), is_clinician,
          None, actor="reviewer", parameters=("comment",),
          offered=lambda article, user: article.status == Status.IN_REVIEW),
@@ -728,7 +786,8 @@ STEPS: Mapping[str, Step] = MappingProxyType({step.name: step for step in [
                       "archive it. Its versions and reviews are kept."),
          offered=lambda article, user: article.is_live,
          bulk=(gettext_lazy("Archive selected articles"),
-               gettext_lazy("%(count)d article(s) archived."))),
+               gettext_lazy("%(count)d article(s) archived.")),
+         asks_first=True),
     Step("restore", restore, gettext_lazy("Restore as a draft"),
          _has_perm("articles.archive_article"), None,
          offered=lambda article, user: article.status == Status.ARCHIVED),

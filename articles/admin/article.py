@@ -22,12 +22,14 @@ from markdownx.admin import MarkdownxModelAdmin
 from simple_history.admin import SimpleHistoryAdmin
 
 from articles import workflow
+from articles.admin import confirm
 from articles.admin.content import ReferenceInline
 from articles.admin.evidence import download_evidence_packs
 from articles.admin.history import ReadOnlyHistoryMixin
 from articles.admin.ids import article_or_404, parse_id
+from articles.admin.labels import state_column
 from articles.admin.review_panel import review_context, workflow_post
-from articles.diffing import diff_versions
+from articles.diffing import diff_versions, version_label
 from articles.models import SOURCE_FIELDS, Article, Reference, Review, Revision
 from articles.rendering import problems
 from articles.text import NormalisedTextFormMixin
@@ -193,10 +195,12 @@ class ArticleAdmin(ReadOnlyHistoryMixin, SimpleHistoryAdmin, MarkdownxModelAdmin
     form = ArticleForm
     change_form_template = "admin/articles/article/change_form.html"
     list_display = [
-        "title", "status", "is_public", "updated_at", "last_reviewed", "review_due",
+        "title", state_column, "is_public", "updated_at", "last_reviewed", "review_due",
     ]  # fmt: skip
     list_filter = ["status", LiveFilter, ReviewDueFilter]
-    search_fields = ["title", "summary", "slug"]
+    # The body too (a plain icontains scan), so an editor finds a guide by
+    # any phrase in it (issue 13).
+    search_fields = ["title", "summary", "slug", "body"]
     prepopulated_fields = {"slug": ["title"]}
     readonly_fields = ["workflow_state", "review_cycle"]
     fieldsets = [
@@ -360,18 +364,11 @@ class ArticleAdmin(ReadOnlyHistoryMixin, SimpleHistoryAdmin, MarkdownxModelAdmin
 
     # Bulk actions: the workflow steps with a ``bulk`` entry ---------------------
 
-    def bulk_step(self, request: HttpRequest, queryset: QuerySet, name: str) -> None:
-        """Take step ``name`` for each selected article; each refusal is a message."""
-        step = workflow.STEPS[name]
-        succeeded = 0
-        for article in queryset:
-            try:
-                step.run(article=article, actor=request.user)
-                succeeded += 1
-            except workflow.WorkflowError as error:
-                self.message_user(request, str(error), messages.ERROR)
-        if succeeded:
-            self.message_user(request, step.bulk[1] % {"count": succeeded}, messages.SUCCESS)
+    def bulk_step(self, request: HttpRequest, queryset: QuerySet,
+                  name: str) -> HttpResponse | None:  # fmt: skip
+        """Take step ``name`` for each selected article, after a confirmation
+        page if the step asks first; the summary, then each refusal, as messages."""
+        return confirm.bulk_step(self, request, queryset, name)
 
     # Review panel, versions and workflow buttons --------------------------------
 
@@ -414,7 +411,8 @@ class ArticleAdmin(ReadOnlyHistoryMixin, SimpleHistoryAdmin, MarkdownxModelAdmin
                 "is_live": revision.number == article.live_version,
                 "hash_intact": revision.hash_is_intact(),
                 "diff": diff_versions(previous.snapshot() if previous else None,
-                                      revision.snapshot()),
+                                      revision.snapshot(), old_label=version_label(previous),
+                                      new_label=version_label(revision)),
             })  # fmt: skip
         context = {
             **self.admin_site.each_context(request),
@@ -451,7 +449,8 @@ class ArticleAdmin(ReadOnlyHistoryMixin, SimpleHistoryAdmin, MarkdownxModelAdmin
 def _bulk_action(name: str) -> Any:
     """An admin action (``(model_admin, request, queryset)``) taking step ``name``."""
 
-    def action(model_admin: ArticleAdmin, request: HttpRequest, queryset: QuerySet) -> None:
-        model_admin.bulk_step(request, queryset, name)
+    def action(model_admin: ArticleAdmin, request: HttpRequest,
+               queryset: QuerySet) -> HttpResponse | None:  # fmt: skip
+        return model_admin.bulk_step(request, queryset, name)
 
     return action

@@ -19,8 +19,9 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from articles import workflow
+from articles.admin import confirm
 from articles.admin.ids import article_or_404, parse_id
-from articles.diffing import diff_versions
+from articles.diffing import diff_versions, version_label
 from articles.models import Article, Review
 from articles.readability import LONG_SENTENCE_WORDS, assess
 from articles.rendering import render
@@ -47,8 +48,9 @@ def workflow_post(model_admin: admin.ModelAdmin, request: HttpRequest, object_id
                   name: str) -> HttpResponse:  # fmt: skip
     """A workflow button's POST: runs step ``name`` of ``workflow.STEPS``,
     reports the outcome as an admin message and redirects to the change
-    form. Anything but POST is a 405; an approval's version that is not a
-    number is a 400."""
+    form. A step that asks first (``Step.asks_first``) shows its
+    confirmation page unless the POST says ``confirmed=yes``. Anything but
+    POST is a 405; an approval's version that is not a number is a 400."""
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
     article = article_or_404(object_id)
@@ -64,6 +66,11 @@ def workflow_post(model_admin: admin.ModelAdmin, request: HttpRequest, object_id
             % {"value": str(error)[:100]},
             content_type="text/plain; charset=utf-8",
         )
+    change_url = reverse("admin:articles_article_change", args=[article.pk])
+    if step.asks_first and not confirm.confirmed(request):
+        return confirm.confirmation_page(
+            model_admin, request, step, [article], action_url=request.path, cancel_url=change_url
+        )
     try:
         step.run(article=article, actor=request.user, **parameters)
     except workflow.WorkflowError as error:
@@ -71,7 +78,7 @@ def workflow_post(model_admin: admin.ModelAdmin, request: HttpRequest, object_id
     else:
         model_admin.message_user(request, _("Done: %(step)s.") % {"step": step.label},
                                  messages.SUCCESS)  # fmt: skip
-    return HttpResponseRedirect(reverse("admin:articles_article_change", args=[article.pk]))
+    return HttpResponseRedirect(change_url)
 
 
 def available_steps(request: HttpRequest, article: Article) -> list[workflow.Step]:
@@ -90,6 +97,8 @@ def review_context(request: HttpRequest, article: Article) -> dict[str, Any]:
         "diff": diff_versions(
             live.snapshot() if live else None,
             latest.snapshot() if latest else article.working_snapshot(),
+            old_label=version_label(live, role=gettext("Live")),
+            new_label=version_label(latest, role=gettext("Working copy")),
         ),
         "readability": readability,
         "long_sentence_words": LONG_SENTENCE_WORDS,
@@ -100,7 +109,7 @@ def review_context(request: HttpRequest, article: Article) -> dict[str, Any]:
             and request.user.pk in workflow.authors_of_pending_changes(article)
         ),
         "approver_needs_profile": (
-            "approve" in {step.name for step in steps}
+            {"approve", "confirm_accurate"} & {step.name for step in steps}
             and workflow.public_profile(request.user) is None
         ),
         "last_request": article.reviews.filter(decision=Review.Decision.CHANGES_REQUESTED)

@@ -8,7 +8,7 @@ from typing import Any
 from django import forms
 from django.contrib import admin
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
@@ -17,19 +17,38 @@ from simple_history.admin import SimpleHistoryAdmin
 from articles import workflow
 from articles.admin.content import NormalisedTextForm
 from articles.admin.history import ReadOnlyHistoryMixin
+from articles.admin.labels import person_name, state_column
 from articles.models import Article, Review, ReviewerProfile, ReviewQueue
 
 
 @admin.register(ReviewQueue)
 class ReviewQueueAdmin(admin.ModelAdmin):
-    """ "My review queue": what a clinician may approve, oldest first."""
+    """ "My review queue": what a clinician may approve, oldest first. Its
+    page is titled "Review queue" and counts guides to review (the model's
+    verbose names would read "Select my review queue to view", "1 my review
+    queue"; templates/admin/articles/reviewqueue/pagination.html)."""
 
-    list_display = ["title", "submitted_at", "updated_by", "render_change_note", "open_link"]
-    list_select_related = ["updated_by"]
+    list_display = ["title", state_column, "submitted_at", "changed_by", "last_reviewer",
+                    "render_change_note", "open_link"]  # fmt: skip
     list_display_links = None
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
-        return ReviewQueue.objects.review_queue_for(request.user).select_related("updated_by")
+        return ReviewQueue.objects.review_queue_for(request.user).select_related(
+            "updated_by__reviewer_profile", "reviewed_by__reviewer_profile"
+        )
+
+    def changelist_view(self, request: HttpRequest,
+                        extra_context: dict | None = None) -> HttpResponse:  # fmt: skip
+        return super().changelist_view(request, {"title": _("Review queue"),
+                                                 **(extra_context or {})})  # fmt: skip
+
+    @admin.display(description=_("last changed by"), ordering="updated_by")
+    def changed_by(self, obj: Article) -> str:
+        return person_name(obj.updated_by)
+
+    @admin.display(description=_("last reviewed by"), ordering="reviewed_by")
+    def last_reviewer(self, obj: Article) -> str:
+        return person_name(obj.reviewed_by)
 
     def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return workflow.is_clinician(request.user)
@@ -51,7 +70,8 @@ class ReviewQueueAdmin(admin.ModelAdmin):
         url = reverse("admin:articles_article_change", args=[obj.pk])
         if obj.status == Article.Status.PUBLISHED:
             # Live and unchanged, but never reviewed or past its review date.
-            return format_html('<a href="{}">{}</a>', url, _("Periodic review (due)"))
+            return format_html('<a href="{}">{}</a>', url,
+                               _("Periodic review due: confirm still accurate"))  # fmt: skip
         return format_html('<a href="{}">{}</a>', url, _("Review"))
 
 

@@ -88,7 +88,8 @@ def act(action: str, actor: str, client) -> bool:
         return Article.objects.get(pk=article.pk).status == Status.CHANGES_REQUESTED
     if action == "archive":
         article = make_article(author=author)
-        client.post(f"{admin}/{article.pk}/workflow/archive/")
+        # From the confirmation page (the button asks first, issue 13).
+        client.post(f"{admin}/{article.pk}/workflow/archive/", {"confirmed": "yes"})
         return Article.objects.get(pk=article.pk).status == Status.ARCHIVED
     if action == "delete a published article":
         article = make_article(author=author)

@@ -23,9 +23,9 @@ STEPS = {name.replace("_", "-"): name for name in workflow.STEPS}
 
 class Command(BaseCommand):
     help = (
-        "Show a guide's latest version, or take a workflow step (submit, approve, request "
-        "changes, archive, restore, confirm its rendering) as a given user. Approval needs "
-        "--revision and --hash from `show`."
+        "Show a guide's latest version, or take a workflow step (submit, approve, confirm "
+        "still accurate, request changes, archive, restore, confirm its rendering) as a given "
+        "user. Approval and confirming need --revision and --hash from `show`."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
