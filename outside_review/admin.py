@@ -12,11 +12,11 @@ from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.cache import add_never_cache_headers
 from django.utils.html import format_html
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
-from django.views.decorators.cache import never_cache
 
 from articles.workflow import is_clinician
 from outside_review import services
@@ -73,7 +73,11 @@ class ReviewLinkAdmin(admin.ModelAdmin):
         return () if obj is None else self.readonly_fields
 
     def get_form(
-        self, request: HttpRequest, obj: ReviewLink | None = None, change: bool = False, **kwargs: Any
+        self,
+        request: HttpRequest,
+        obj: ReviewLink | None = None,
+        change: bool = False,
+        **kwargs: Any,
     ) -> type[ModelForm]:
         if obj is None:
             kwargs["form"] = ReviewLinkCreateForm
@@ -95,7 +99,6 @@ class ReviewLinkAdmin(admin.ModelAdmin):
         )
         obj.save()
 
-    @never_cache
     def response_add(
         self, request: HttpRequest, obj: ReviewLink, post_url_continue: str | None = None
     ) -> HttpResponse:
@@ -109,7 +112,9 @@ class ReviewLinkAdmin(admin.ModelAdmin):
             "url": url,
             "title": _("Outside review link created"),
         }
-        return TemplateResponse(request, "admin/outside_review/link_created.html", context)
+        response = TemplateResponse(request, "admin/outside_review/link_created.html", context)
+        add_never_cache_headers(response)
+        return response
 
     @admin.display(description=_("version"), ordering="revision__number")
     def version_number(self, obj: ReviewLink) -> str:

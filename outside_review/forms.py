@@ -64,7 +64,9 @@ class ResponseForm(forms.Form):
             text = " ".join(text.split())  # one line
         label = str(self.fields[name].label)
         if not text:  # only spaces or invisible characters
-            raise forms.ValidationError(self.fields[name].error_messages["required"], code="required")
+            raise forms.ValidationError(
+                self.fields[name].error_messages["required"], code="required"
+            )
         if len(text) > self.LIMITS[name]:
             raise forms.ValidationError(
                 _("%(field)s is %(length)d characters long; the limit is %(limit)d."),

@@ -133,5 +133,7 @@ class OutsideReview(models.Model):
 
     def save(self, *args: object, **kwargs: object) -> None:
         if not self._state.adding:
-            raise ValidationError(_("Outside reviews are kept as received; they cannot be changed."))
+            raise ValidationError(
+                _("Outside reviews are kept as received; they cannot be changed.")
+            )
         super().save(*args, **kwargs)

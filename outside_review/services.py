@@ -125,7 +125,7 @@ def revoke(link: ReviewLink, *, user: AbstractBaseUser, now: datetime | None = N
     return bool(changed)
 
 
-class LinkNotUsable(Exception):
+class LinkNotUsableError(Exception):
     """The link was revoked, expired or superseded; ``state`` says which."""
 
     def __init__(self, state: LinkState) -> None:
@@ -141,13 +141,13 @@ def record_response(
     the guide: its status, live version and reviews stay as they were.
 
     The fields must already be cleaned (outside_review.forms.ResponseForm).
-    Raises LinkNotUsable if the link cannot be used now (checked again
+    Raises LinkNotUsableError if the link cannot be used now (checked again
     under a lock on the link, so a revocation in between wins)."""
     with transaction.atomic():
         locked = ReviewLink.objects.select_for_update().select_related("revision").get(pk=link.pk)
         state = link_state(locked)
         if state is not LinkState.ACTIVE:
-            raise LinkNotUsable(state)
+            raise LinkNotUsableError(state)
         live_version = Article.objects.values_list("live_version", flat=True).get(
             pk=locked.article_id
         )

@@ -32,7 +32,7 @@ from outside_review.models import (
     OutsideReview,
     ReviewLink,
 )
-from outside_review.services import LinkNotUsable, LinkState
+from outside_review.services import LinkNotUsableError, LinkState
 
 PAGE = "outside_review/review_page.html"
 UNAVAILABLE = "outside_review/unavailable.html"
@@ -93,7 +93,9 @@ def review_page(request: HttpRequest, token: str) -> HttpResponse:
     with their text and what was wrong (400). A token that matches no link
     is a 404; a revoked, expired or superseded link a 410 saying which; too
     many requests from one address a 429."""
-    values = {name: request.POST.get(name, "") for name in FIELDS} if request.method == "POST" else {}
+    values = (
+        {name: request.POST.get(name, "") for name in FIELDS} if request.method == "POST" else {}
+    )
     if not ratelimit.allow_request(request):
         response = _unavailable(request, "rate_limited", 429, values)
         response["Retry-After"] = str(ratelimit.window_seconds())
@@ -117,7 +119,7 @@ def review_page(request: HttpRequest, token: str) -> HttpResponse:
     data = form.cleaned_data
     try:
         services.record_response(link=link, **{name: data[name] for name in FIELDS})
-    except LinkNotUsable as refused:
+    except LinkNotUsableError as refused:
         return _unavailable(request, refused.state.value, 410, values, expires_at=link.expires_at)
     context["values"] = {name: data[name] for name in FIELDS}
     context["sent"] = True
