@@ -15,7 +15,9 @@ shows today:
   difference from the previously approved version;
 - the corrections published with approvals (each review's public note);
 - readers' answers to "Is this page useful?" per version, when the feedback
-  app is installed.
+  app is installed;
+- outside experts' responses (advisory only: they approve nothing), when the
+  outside_review app is installed.
 
 ``build`` returns the JSON document (its shape is the JSON Schema
 ``docs/schemas/evidence-pack.schema.json``); ``to_html`` turns it into one
@@ -117,6 +119,29 @@ def _feedback(article: Article) -> list[dict[str, int]]:
     return [{"version": row["version"], "yes": row["yes"], "no": row["no"]} for row in rows]
 
 
+def _outside_reviews(article: Article) -> list[dict[str, Any]]:
+    """Outside experts' responses, oldest first, each marked advisory (a
+    response never approves or publishes anything); empty when the
+    outside_review app is not installed (looked up by name, as above)."""
+    if not apps.is_installed("outside_review"):
+        return []
+    outside_review = apps.get_model("outside_review", "OutsideReview")
+    rows = outside_review.objects.filter(article=article).order_by("created_at", "pk")
+    return [
+        {
+            "advisory": True,
+            "version": row.version,
+            "compared_with_live_version": row.compared_with_version,
+            "name": row.name,
+            "role": row.role,
+            "recommendation": row.recommendation,
+            "comment": row.comment,
+            "received_at": _when(row.created_at),
+        }
+        for row in rows
+    ]
+
+
 def build(article: Article, *, now: datetime | None = None) -> dict[str, Any]:
     """The evidence pack of ``article`` as a JSON-serialisable dict, in
     the shape of ``docs/schemas/evidence-pack.schema.json``. Versions and
@@ -202,6 +227,7 @@ def build(article: Article, *, now: datetime | None = None) -> dict[str, Any]:
         "approved_versions": approved_entries,
         "corrections": corrections,
         "feedback": _feedback(article),
+        "outside_reviews": _outside_reviews(article),
     }
 
 

@@ -19,6 +19,9 @@ ROLES: dict[str, list[str]] = {
         "view_historicalreviewerprofile", "view_searchsynonym", "view_reviewreminder",
         # Reader feedback (the feedback app): read and triage it.
         "view_feedback", "change_feedback", "view_safetyterm",
+        # Outside review (the outside_review app): see the links and the
+        # advisory responses; only clinicians make or revoke links.
+        "view_reviewlink", "view_outsidereview",
     ],
     "Clinical reviewers": [
         "view_article", "add_article", "change_article", "approve_article",
@@ -31,10 +34,13 @@ ROLES: dict[str, list[str]] = {
         # Reader feedback: triage it, and keep the list of safety terms.
         "view_feedback", "change_feedback",
         "view_safetyterm", "add_safetyterm", "change_safetyterm", "delete_safetyterm",
+        # Outside review: make links (the admin also checks the group) and
+        # revoke them (change); read the advisory responses.
+        "view_reviewlink", "add_reviewlink", "change_reviewlink", "view_outsidereview",
     ],
 }  # fmt: skip
 # The apps whose permissions ROLES names.
-ROLE_APPS = ("articles", "feedback")
+ROLE_APPS = ("articles", "feedback", "outside_review")
 
 
 def ensure_roles(apps: Apps = global_apps) -> None:

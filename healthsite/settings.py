@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "articles",
     "public",
     "feedback",
+    "outside_review",
     "pagecache",
 ]
 

@@ -34,6 +34,7 @@ urlpatterns = [
     path("feed/", LatestArticlesFeed(), name="feed"),
     path("robots.txt", robots_txt, name="robots"),
     path("feedback/", include("feedback.urls")),
+    path("outside-review/", include("outside_review.urls")),
 ]
 
 if settings.SERVE_MEDIA:
