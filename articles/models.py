@@ -21,6 +21,7 @@ import hashlib
 import json
 import re
 from datetime import date, timedelta
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -34,6 +35,9 @@ from simple_history.models import HistoricalRecords
 
 from articles.dates import add_months
 from articles.rendering import plain_text, render
+
+if TYPE_CHECKING:
+    from django.contrib.auth.base_user import AbstractBaseUser
 
 # Five years: longer than the three the NHS and PIF TICK allow, and short
 # enough that the next review date is always a real date.
@@ -429,6 +433,8 @@ class Article(models.Model):
             "live_reviewer", "render_change_note",
         ]
     )  # fmt: skip
+    # Set before a save (articles.workflow): whom the history records as its author.
+    _history_user: AbstractBaseUser | None
 
     class Meta:
         ordering = ["title"]
@@ -860,6 +866,8 @@ class ReviewerProfile(models.Model):
 
     objects = ReviewerProfileManager()
     history = HistoricalRecords()
+    # Set before a save (articles.workflow): whom the history records as its author.
+    _history_user: AbstractBaseUser | None
 
     class Meta:
         ordering = ["display_name"]
