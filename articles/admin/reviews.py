@@ -18,6 +18,7 @@ from articles import workflow
 from articles.admin.content import NormalisedTextForm
 from articles.admin.history import ReadOnlyHistoryMixin
 from articles.models import Article, Review, ReviewerProfile, ReviewQueue
+from healthsite.staff import staff_user
 
 
 @admin.register(ReviewQueue)
@@ -29,7 +30,8 @@ class ReviewQueueAdmin(admin.ModelAdmin):
     list_display_links = None
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
-        return ReviewQueue.objects.review_queue_for(request.user).select_related("updated_by")
+        queue = ReviewQueue.objects.review_queue_for(staff_user(request))
+        return queue.select_related("updated_by")
 
     def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return workflow.is_clinician(request.user)
@@ -91,7 +93,7 @@ class ReviewerProfileAdmin(ReadOnlyHistoryMixin, SimpleHistoryAdmin):
         return (
             workflow.is_clinician(request.user)
             and super().has_add_permission(request)
-            and not ReviewerProfile.objects.filter(user=request.user).exists()
+            and not ReviewerProfile.objects.filter(user=staff_user(request)).exists()
         )
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
@@ -105,7 +107,7 @@ class ReviewerProfileAdmin(ReadOnlyHistoryMixin, SimpleHistoryAdmin):
     def save_model(self, request: HttpRequest, obj: ReviewerProfile, form: Any,
                    change: bool) -> None:  # fmt: skip
         if not request.user.is_superuser:
-            obj.user = request.user
+            obj.user = staff_user(request)
         workflow.save_reviewer_profile(profile=obj, user=request.user)
 
 
