@@ -7,7 +7,7 @@ import logging
 from collections.abc import Callable
 from typing import cast
 
-from django.http import HttpRequest, HttpResponseBase
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.utils.cache import get_conditional_response
 from django.utils.http import parse_http_date_safe
 
@@ -57,7 +57,8 @@ class PageCacheMiddleware:
         rules.add_cache_control(request, response)
         if generation is not None and rules.is_storable_response(request, response):
             try:
-                store.store_page(request, generation, response)  # type: ignore[arg-type]
+                # is_storable_response admits only a (non-streaming) HttpResponse.
+                store.store_page(request, generation, cast(HttpResponse, response))
             except CacheUnavailableError as error:
                 logger.warning("Page cache unavailable (%s); page not stored", error)
         return response
