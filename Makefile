@@ -4,7 +4,7 @@
 #   make test   set up the development environment, then lint and the whole suite with
 #               branch coverage and its floors (what CI runs, on SQLite and PostgreSQL)
 #   make check  the fast unit tests: no browser, no server or other process (under a minute)
-#   make lint   ruff check, ruff format --check
+#   make lint   ruff check, ruff format --check, mypy (its files and settings: pyproject.toml)
 #   make lock   re-resolve requirements/*.in into the hashed locks requirements/*.txt
 PYTHON ?= python3
 VENV := .venv
@@ -64,6 +64,7 @@ system-packages:
 lint: $(DEV_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 test: setup system-packages lint
 	$(BIN)/python -m pytest --cov --cov-report=term:skip-covered

@@ -13,11 +13,11 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import yaml
 from django.apps import apps
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core import serializers
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.core.serializers.base import DeserializationError
@@ -142,7 +142,8 @@ def serialise_document(document: Document) -> str:
 def document_for(article: Article, *, working: bool) -> Document:
     if working:
         return Document(article.title, article.slug, article.summary, article.body)
-    live = article.live_revision
+    # Without ``working`` only published guides are exported: each has a live version.
+    live = cast(Revision, article.live_revision)
     return Document(live.title, article.slug, live.summary, live.body)
 
 
@@ -200,10 +201,10 @@ def _validate(document: Document, source: str) -> Article:
 def import_documents(
     paths: Iterable[str | Path],
     *,
-    user: AbstractBaseUser,
+    user: User,
     dry_run: bool = False,
     batch_size: int = 100,
-    progress: Callable[[], None] | None = None,
+    progress: Callable[[], object] | None = None,
 ) -> ImportReport:
     """Import Markdown files as drafts or new working versions.
 
@@ -255,9 +256,7 @@ def _reason(error: Exception, source: str) -> str:
     return str(error)
 
 
-def _import_batch(
-    batch: list[tuple[str, Document]], *, user: AbstractBaseUser, report: ImportReport
-) -> None:
+def _import_batch(batch: list[tuple[str, Document]], *, user: User, report: ImportReport) -> None:
     existing = {a.slug: a for a in Article.objects.filter(slug__in=[d.slug for _, d in batch])}
     new: list[tuple[str, Article]] = []
     for source, document in batch:
@@ -410,7 +409,7 @@ def _require_approved_live_copies(path: Path) -> None:
     clinician's approval of exactly that content (its hash): a backup edited
     to point ``live_version`` at an unapproved version is refused whole."""
     for article in Article.objects.filter(live_version__isnull=False):
-        revision = article.revisions.filter(number=article.live_version).first()
+        revision = article.revisions.filter(number=cast(int, article.live_version)).first()
         approved = (
             revision is not None
             and article.reviews.filter(
@@ -423,13 +422,15 @@ def _require_approved_live_copies(path: Path) -> None:
                 "which no clinician approved as stored; nothing was restored."
             )
     for topic in Topic.objects.filter(live_version__isnull=False):
-        revision = topic.revisions.filter(number=topic.live_version).first()
+        topic_revision = topic.revisions.filter(number=cast(int, topic.live_version)).first()
         # Migration 0010 made every topic that was already public its own
         # approved version 1, without a review (topic text had none then).
         legacy = topic.live_version == 1 and not topic.reviews.exists()
         approved = legacy or (
-            revision is not None
-            and topic.reviews.filter(revision=revision, content_hash=revision.content_hash).exists()
+            topic_revision is not None
+            and topic.reviews.filter(
+                revision=topic_revision, content_hash=topic_revision.content_hash
+            ).exists()
         )
         if not approved:
             raise ContentError(
@@ -509,7 +510,7 @@ def _json_strings(value: Any) -> list[str]:
     return []
 
 
-def _check_types(entry: dict, model: type, label: str) -> None:  # noqa: C901 (one branch per kind of model field)
+def _check_types(entry: dict, model: type[models.Model], label: str) -> None:  # noqa: C901 (one branch per kind of model field)
     """JSON types against the model's fields, so a list never becomes a
     string's Python repr and text is normalised and XML-legal."""
     fields = entry.get("fields")
@@ -517,7 +518,8 @@ def _check_types(entry: dict, model: type, label: str) -> None:  # noqa: C901 (o
         raise ContentError(f"{label}: 'fields' must be a JSON object.")
     for name, value in list(fields.items()):
         try:
-            field = model._meta.get_field(name)
+            # No model here has a generic relation, the one kind without ``null``.
+            field = cast("models.Field | models.ForeignObjectRel", model._meta.get_field(name))
         except Exception:
             raise ContentError(f"{label}: {model._meta.label} has no field {name!r}.") from None
         where = f"{label}: field {name!r}"
@@ -573,7 +575,7 @@ def _load_entries(data: list, path: Path, *, content_only: bool) -> int:  # noqa
     with transaction.atomic():
         seen: dict[tuple, int] = {}
         deferred = []
-        saved = []
+        saved: list[tuple[str, models.Model]] = []
         for index, entry in enumerate(data, start=1):
             label = f"{path}: {_label(entry, index)}"
             if not isinstance(entry, dict) or not isinstance(entry.get("model"), str):
@@ -679,7 +681,9 @@ def _complete_new_drafts(articles: list[Article]) -> None:
 def _label(entry: Any, index: int) -> str:
     if not isinstance(entry, dict):
         return f"object {index}"
-    fields = entry.get("fields") if isinstance(entry.get("fields"), dict) else {}
+    fields = entry.get("fields")
+    if not isinstance(fields, dict):
+        fields = {}
     name = fields.get("slug") or fields.get("name") or entry.get("pk")
     if not isinstance(name, (str, int)) or isinstance(name, bool):
         name = None

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass
+from typing import cast
 
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
@@ -43,12 +44,13 @@ def field_lines(name: str, value: object) -> str:
     """One version field as lines of text to diff: topics one per line,
     sources one per line with their parts joined by " · "."""
     if name == "topics":
-        return "\n".join(value)
+        return "\n".join(cast(list[str], value))  # topic slugs
     if name == "sources":
+        sources = cast(list[dict[str, object]], value)  # models.source_snapshot dicts
         return "\n".join(
             " · ".join(str(source[key] or "") for key in
                        ("order", "title", "publisher", "url", "date_accessed"))
-            for source in value
+            for source in sources
         )  # fmt: skip
     return str(value or "")
 

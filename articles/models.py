@@ -21,6 +21,7 @@ import hashlib
 import json
 import re
 from datetime import date, timedelta
+from typing import TYPE_CHECKING, Any, cast
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -34,6 +35,12 @@ from simple_history.models import HistoricalRecords
 
 from articles.dates import add_months
 from articles.rendering import plain_text, render
+
+if TYPE_CHECKING:
+    from collections.abc import Collection
+
+    from django.contrib.auth.base_user import AbstractBaseUser
+    from django.contrib.auth.models import User
 
 # Five years: longer than the three the NHS and PIF TICK allow, and short
 # enough that the next review date is always a real date.
@@ -155,7 +162,7 @@ def render_version(revision: Revision) -> dict[str, object]:
 PUBLISHED = models.Q(live_version__isnull=False)
 
 
-class ArticleQuerySet(models.QuerySet):
+class ArticleQuerySet(models.QuerySet["Article"]):
     def published(self) -> ArticleQuerySet:
         """The only definition of what the public may see: articles with an
         approved live version."""
@@ -175,9 +182,7 @@ class ArticleQuerySet(models.QuerySet):
             next_review_due__gte=today, next_review_due__lte=today + timedelta(days=days)
         )
 
-    def review_queue_for(
-        self, user: settings.AUTH_USER_MODEL, today: date | None = None
-    ) -> ArticleQuerySet:
+    def review_queue_for(self, user: User, today: date | None = None) -> ArticleQuerySet:
         """What ``user`` may review: articles waiting for review whose
         pending changes they did not write (the laundering check of a revert
         is made again by ``workflow.approve``), oldest submission first; then
@@ -199,7 +204,11 @@ class ArticleQuerySet(models.QuerySet):
         )
 
 
-class ArticleManager(models.Manager.from_queryset(ArticleQuerySet)):
+# A named base, the form django-stubs can follow to the queryset's methods.
+_ArticleManagerBase = models.Manager.from_queryset(ArticleQuerySet)
+
+
+class ArticleManager(_ArticleManagerBase["Article"]):
     def get_by_natural_key(self, slug: str) -> Article:
         return self.get(slug=slug)
 
@@ -404,7 +413,7 @@ class Article(models.Model):
         related_name="+",
     )
 
-    topics = models.ManyToManyField(
+    topics: models.ManyToManyField[Topic, Any] = models.ManyToManyField(
         "Topic",
         verbose_name=_("topics"),
         blank=True,
@@ -413,7 +422,7 @@ class Article(models.Model):
             "Where readers find this guide under “Topics”, once a clinician approves the change."
         ),
     )
-    live_topics = models.ManyToManyField(
+    live_topics: models.ManyToManyField[Topic, Any] = models.ManyToManyField(
         "Topic",
         verbose_name=_("live topics"),
         blank=True,
@@ -429,6 +438,8 @@ class Article(models.Model):
             "live_reviewer", "render_change_note",
         ]
     )  # fmt: skip
+    # Set before a save (articles.workflow): whom the history records as its author.
+    _history_user: AbstractBaseUser | None
 
     class Meta:
         ordering = ["title"]
@@ -479,7 +490,7 @@ class Article(models.Model):
         slug only until it has one)."""
         return reverse("articles:detail", kwargs={"slug": self.live_slug or self.slug})
 
-    def clean_fields(self, exclude: list[str] | None = None) -> None:
+    def clean_fields(self, exclude: Collection[str] | None = None) -> None:
         super().clean_fields(exclude)
         # Non-editable fields skip Django's field validation, but loaded
         # content must still name a bad status precisely.
@@ -611,7 +622,8 @@ class Article(models.Model):
         }
 
     def working_hash(self) -> str:
-        return content_hash(**self.working_snapshot())
+        # A snapshot's title, summary and body are text (VERSION_FIELDS).
+        return content_hash(**cast(dict[str, Any], self.working_snapshot()))
 
 
 class ReviewQueue(Article):
@@ -623,7 +635,7 @@ class ReviewQueue(Article):
         verbose_name_plural = _("my review queue")
 
 
-class RevisionManager(models.Manager):
+class RevisionManager(models.Manager["Revision"]):
     def get_by_natural_key(self, slug: str, number: int) -> Revision:
         return self.get(article__slug=slug, number=number)
 
@@ -701,7 +713,9 @@ class Revision(models.Model):
     def natural_key(self) -> tuple[str, int]:
         return (*self.article.natural_key(), self.number)
 
-    natural_key.dependencies = ["articles.article"]
+    # Django's serializers read this attribute of the method; mypy has no type
+    # for attributes set on a function.
+    natural_key.dependencies = ["articles.article"]  # type: ignore[attr-defined]
 
     def snapshot(self) -> dict[str, object]:
         """The version's public content, keyed by ``VERSION_FIELDS``."""
@@ -713,7 +727,8 @@ class Revision(models.Model):
         the hash recorded by each review of this version."""
         if self.hash_scheme == 1:
             return content_hash(self.title, self.summary, self.body)
-        return content_hash(**self.snapshot())
+        # A snapshot's title, summary and body are text (VERSION_FIELDS).
+        return content_hash(**cast(dict[str, Any], self.snapshot()))
 
     def hash_is_intact(self) -> bool:
         return self.compute_hash() == self.content_hash
@@ -836,7 +851,7 @@ REVIEWER_SNAPSHOT = {
 }
 
 
-class ReviewerProfileManager(models.Manager):
+class ReviewerProfileManager(models.Manager["ReviewerProfile"]):
     def get_by_natural_key(self, username: str) -> ReviewerProfile:
         return self.get(user__username=username)
 
@@ -860,6 +875,8 @@ class ReviewerProfile(models.Model):
 
     objects = ReviewerProfileManager()
     history = HistoricalRecords()
+    # Set before a save (articles.workflow): whom the history records as its author.
+    _history_user: AbstractBaseUser | None
 
     class Meta:
         ordering = ["display_name"]
@@ -876,7 +893,9 @@ class ReviewerProfile(models.Model):
     def natural_key(self) -> tuple[str]:
         return (self.user.get_username(),)
 
-    natural_key.dependencies = [settings.AUTH_USER_MODEL.lower()]
+    # Django's serializers read this attribute of the method; mypy has no type
+    # for attributes set on a function.
+    natural_key.dependencies = [settings.AUTH_USER_MODEL.lower()]  # type: ignore[attr-defined]
 
 
 # What a topic version holds: all of a topic's public text. The slug is
@@ -894,7 +913,7 @@ def topic_hash(**fields: str) -> str:
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
-class TopicQuerySet(models.QuerySet):
+class TopicQuerySet(models.QuerySet["Topic"]):
     def public(self) -> TopicQuerySet:
         """Topics whose text a clinician approved: the only ones readers see."""
         return self.filter(live_version__isnull=False)
@@ -914,7 +933,11 @@ class TopicQuerySet(models.QuerySet):
         )
 
 
-class TopicManager(models.Manager.from_queryset(TopicQuerySet)):
+# A named base, the form django-stubs can follow to the queryset's methods.
+_TopicManagerBase = models.Manager.from_queryset(TopicQuerySet)
+
+
+class TopicManager(_TopicManagerBase["Topic"]):
     def get_by_natural_key(self, slug: str) -> Topic:
         return self.get(slug=slug)
 
@@ -1035,7 +1058,7 @@ class Topic(models.Model):
             setattr(self, name, getattr(revision, name.removeprefix("live_")) if revision else "")
 
 
-class TopicRevisionManager(models.Manager):
+class TopicRevisionManager(models.Manager["TopicRevision"]):
     def get_by_natural_key(self, slug: str, number: int) -> TopicRevision:
         return self.get(topic__slug=slug, number=number)
 
@@ -1086,7 +1109,9 @@ class TopicRevision(models.Model):
     def natural_key(self) -> tuple[str, int]:
         return (*self.topic.natural_key(), self.number)
 
-    natural_key.dependencies = ["articles.topic"]
+    # Django's serializers read this attribute of the method; mypy has no type
+    # for attributes set on a function.
+    natural_key.dependencies = ["articles.topic"]  # type: ignore[attr-defined]
 
     def snapshot(self) -> dict[str, str]:
         return {name: getattr(self, name) for name in TOPIC_VERSION_FIELDS}
@@ -1116,7 +1141,7 @@ class TopicReview(models.Model):
         return f"{self.revision} approved by {self.reviewer_name or self.reviewer}"
 
 
-class ReferenceManager(models.Manager):
+class ReferenceManager(models.Manager["Reference"]):
     def get_by_natural_key(self, slug: str, order: int, title: str) -> Reference:
         return self.get(article__slug=slug, order=order, title=title)
 
@@ -1157,7 +1182,9 @@ class Reference(models.Model):
     def natural_key(self) -> tuple[str, int, str]:
         return (*self.article.natural_key(), self.order, self.title)
 
-    natural_key.dependencies = ["articles.article"]
+    # Django's serializers read this attribute of the method; mypy has no type
+    # for attributes set on a function.
+    natural_key.dependencies = ["articles.article"]  # type: ignore[attr-defined]
 
 
 class SlugRedirect(models.Model):

@@ -30,8 +30,12 @@ import functools
 import math
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from articles.rendering import plain_text, render
+
+if TYPE_CHECKING:
+    import pyphen
 
 LONG_SENTENCE_WORDS = 25
 # A word of three or more syllables, in SMOG's count.
@@ -94,7 +98,7 @@ def _pronunciations() -> dict[str, int]:
 
 
 @functools.cache
-def _hyphenator():  # type: ignore[no-untyped-def]
+def _hyphenator() -> pyphen.Pyphen:
     import pyphen
 
     return pyphen.Pyphen(lang="en_GB")

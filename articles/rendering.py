@@ -475,7 +475,9 @@ def _markdown() -> MarkdownIt:
     # nh3's URL_SCHEMES is the one allow-list for addresses: a refused scheme
     # loses the address and keeps the link text, the same for Markdown links
     # and raw HTML.
-    md.validateLink = lambda url: True
+    # markdown-it-py's documented hook is this attribute, replaced; its types
+    # declare it a method.
+    md.validateLink = lambda url: True  # type: ignore[method-assign]
     md.use(footnote_plugin, inline=False)
     admon_plugin(md)
     md.block.ruler.at(

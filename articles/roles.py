@@ -49,7 +49,9 @@ def ensure_roles(apps: Apps = global_apps) -> None:
     # so the groups can be given them.
     for app_config in apps.get_app_configs():
         models_module = getattr(app_config, "models_module", None)
-        app_config.models_module = models_module or True
+        # create_permissions only asks that it is set (truthy); django-stubs
+        # types it as a module.
+        app_config.models_module = models_module or True  # type: ignore[assignment]
         create_permissions(app_config, apps=apps, verbosity=0)
         app_config.models_module = models_module
     group_model = apps.get_model("auth", "Group")

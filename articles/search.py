@@ -35,6 +35,7 @@ import logging
 import math
 import re
 from dataclasses import dataclass, field
+from typing import cast
 
 from django.contrib.postgres.search import SearchHeadline, SearchQuery
 from django.core.cache import cache
@@ -395,7 +396,7 @@ def _search_sqlite(slots: list[Slot], needed: int, limit: int) -> list[Hit]:
                 [_START, _STOP, match, limit],
             )
             snippets = dict(cursor.fetchall())
-            ranked = [(pk, (slots[0].label,)) for pk in snippets]
+            ranked: list[tuple[int, tuple[str, ...]]] = [(pk, (slots[0].label,)) for pk in snippets]
         else:
             # Which slots each candidate matches: one indexed lookup per slot
             # and candidate (FTS5 seeks the rowid within the match).
@@ -468,13 +469,15 @@ def _search_postgresql(slots: list[Slot], needed: int, limit: int) -> list[Hit]:
     # Snippets only for the page of results, from the start of each text.
     found = Article.objects.published().filter(pk__in=[pk for pk, _ in ranked]).annotate(
         snippet=SearchHeadline(
-            Left("live_text", 4000), query, config="english", start_sel=_START,
+            # ``slots`` is never empty, so ``query`` is set.
+            Left("live_text", 4000), cast(SearchQuery, query), config="english", start_sel=_START,
             stop_sel=_STOP, max_words=35, min_words=15, max_fragments=2,
             fragment_delimiter=" … ",
         )
     ).only("slug", "live_slug", "live_title", "live_summary").in_bulk()  # fmt: skip
     return [
-        Hit(found[pk], _highlight(found[pk].snippet), labels)
+        # django-stubs' in_bulk drops the queryset's annotations (``snippet``).
+        Hit(found[pk], _highlight(found[pk].snippet), labels)  # type: ignore[attr-defined]
         for pk, labels in ranked
         if pk in found
     ]

@@ -99,7 +99,7 @@ def render_loaded_live_version(
     # copy (text, topics, reviewer) can only be derived once they arrive.
     if raw:
         article = Article.objects.get(pk=instance.article_id)
-        revision = instance if sender is Revision else instance.revision
+        revision = instance if isinstance(instance, Revision) else instance.revision
         if article.live_version == revision.number:
             article.sync_live_copy(corrections=False)
             Article.objects.filter(pk=article.pk).update(

@@ -18,10 +18,16 @@ all pass what they are given through :func:`normalise_text` and refuse what
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    # What the mixin goes before: its super() and self reach a model form.
+    _ModelForm = forms.ModelForm
+else:
+    _ModelForm = object
 
 BOM = "\ufeff"
 
@@ -66,7 +72,7 @@ def illegal_characters_message(field_label: str, found: list[str]) -> str:
     )  # fmt: skip
 
 
-class NormalisedTextFormMixin:
+class NormalisedTextFormMixin(_ModelForm):
     """For model forms: every text value is normalised, and one holding an
     XML-illegal character is refused with a message on that field.
 
@@ -75,7 +81,8 @@ class NormalisedTextFormMixin:
     """
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        # A model form's clean() returns its cleaned_data, never None.
+        cleaned = cast(dict[str, Any], super().clean())
         for name, value in list(cleaned.items()):
             if not isinstance(value, str):
                 continue

@@ -27,9 +27,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from types import MappingProxyType
+from typing import TYPE_CHECKING, cast
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser
+from django.contrib.auth.models import User as AuthUser
 from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -54,8 +56,11 @@ from articles.models import (
 )
 from articles.signals import send_public_changed_on_commit, workflow_step_done
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 Status = Article.Status
-User = AbstractBaseUser | AnonymousUser
+User = AuthUser | AnonymousUser
 logger = logging.getLogger("articles.workflow")
 
 # The working copy's own columns: the only ones an edit writes (with the
@@ -114,6 +119,14 @@ def _require_approver(user: User, what: str) -> ReviewerProfile:
 def _require(user: User, perm: str, action: str) -> None:
     if not (user.is_authenticated and user.is_active and user.has_perm(perm)):
         raise WorkflowError(_("You do not have permission to %(action)s.") % {"action": action})
+
+
+def _signed_in(user: User) -> AuthUser:
+    """``user`` as the account a step records (author, editor, reviewer).
+    Only for a user a check (:func:`_require`, :func:`_require_approver`)
+    has passed: an anonymous user never passes one, so this only tells the
+    type checker what that check established."""
+    return cast(AuthUser, user)
 
 
 def _require_state(article: Article, allowed: set[str], action: str) -> None:
@@ -348,11 +361,13 @@ def _create_draft(article: Article, user: User) -> Article:
     """Save a new article, its one save: a draft with nothing public,
     whatever it was built with. A new row needs no claim."""
     for name in LIVE_FIELDS:
-        setattr(article, name, Article._meta.get_field(name).get_default())
+        # The live fields are the model's own columns, never relations.
+        field = cast(models.Field, Article._meta.get_field(name))
+        setattr(article, name, field.get_default())
     article.live_version = article.last_reviewed = article.reviewed_by = None
     article.next_review_due = article.published_at = article.live_updated_at = None
     article.approved_revision_number = 0
-    article.created_by = article.updated_by = user
+    article.created_by = article.updated_by = _signed_in(user)
     article.status = Status.DRAFT
     _save(article, user)
     return article
@@ -372,7 +387,7 @@ def _claim_working_copy(article: Article, user: User, expected_version: int | No
         )  # fmt: skip
     for name in WORKING_FIELDS:
         setattr(current, name, getattr(article, name))
-    current.updated_by = user
+    current.updated_by = _signed_in(user)
     return current
 
 
@@ -384,7 +399,7 @@ def _record_version(article: Article, snapshot: dict[str, object], user: User,
     if latest is not None and latest.snapshot() == snapshot:
         return False
     Revision.objects.create(
-        article=article, number=(latest.number if latest else 0) + 1, created_by=user,
+        article=article, number=(latest.number if latest else 0) + 1, created_by=_signed_in(user),
         restored_from=restored_from, **snapshot,
     )  # fmt: skip
     return True
@@ -394,7 +409,8 @@ def _source_rows(sources: list[dict]) -> list[dict]:
     """Version-form sources as Reference column values."""
     rows = []
     for source in sources_snapshot(sources):
-        accessed = source["date_accessed"]
+        # An ISO date or empty (models.source_snapshot).
+        accessed = cast(str | None, source["date_accessed"])
         rows.append({**source, "date_accessed": date.fromisoformat(accessed) if accessed else None})
     return rows
 
@@ -407,7 +423,7 @@ def create_drafts(*, articles: list[Article], user: User) -> list[Article]:
     for article in articles:
         check_body(article)
         article.status = Status.DRAFT
-        article.created_by = article.updated_by = user
+        article.created_by = article.updated_by = _signed_in(user)
     created = bulk_create_with_history(articles, Article, default_user=user)
     if any(article.pk is None for article in created):
         # Backends that do not return ids from bulk inserts.
@@ -421,7 +437,7 @@ def create_drafts(*, articles: list[Article], user: User) -> list[Article]:
         revision = Revision(
             article_id=article.pk, number=1, title=article.title, slug=article.slug,
             summary=article.summary, body=article.body, topics=[], sources=[],
-            correction_note=article.correction_note, created_by=user,
+            correction_note=article.correction_note, created_by=_signed_in(user),
         )  # fmt: skip
         revision.content_hash = revision.compute_hash()
         revisions.append(revision)
@@ -447,7 +463,8 @@ def revert(*, article: Article, user: User, revision: Revision) -> Revision:
         topics=list(Topic.objects.filter(slug__in=revision.topics)),
         sources=list(revision.sources), restored_from=revision.number,
     )  # fmt: skip
-    return latest_revision(article)
+    # The guide has versions: ``revision`` is one of them.
+    return cast(Revision, latest_revision(article))
 
 
 # Transitions -------------------------------------------------------------------
@@ -541,7 +558,8 @@ def confirm_still_accurate(*, article: Article, reviewer: User, version: int | N
 def _approve_locked(article: Article, reviewer: User, read: Revision,
                     rendered: dict[str, object], comment: str, *, step: str) -> Review:  # fmt: skip
     article = _locked(article)
-    latest = latest_revision(article)
+    # ``read`` is one of its versions, so it has a latest one.
+    latest = cast(Revision, latest_revision(article))
     periodic = _is_unchanged_live(article, latest)
     if step == "confirm_accurate" and not periodic:
         raise WorkflowError(
@@ -586,7 +604,7 @@ def _approve_locked(article: Article, reviewer: User, read: Revision,
     article.render_change_note = ""
     article.review_lapsed_on = None  # a review lifts the lapse notice
     article.last_reviewed = now
-    article.reviewed_by = reviewer
+    article.reviewed_by = _signed_in(reviewer)
     article.next_review_due = article.compute_next_review_due()
     if not periodic:
         article.live_updated_at = now
@@ -619,7 +637,7 @@ def _record_review(article: Article, revision: Revision, reviewer: User, decisio
     with the reviewer's public name and registration as they are now."""
     review = Review(
         article=article, revision=revision, content_hash=revision.content_hash,
-        reviewer=reviewer, decision=decision, comment=comment, **extra,
+        reviewer=_signed_in(reviewer), decision=decision, comment=comment, **extra,
     )  # fmt: skip
     review.record_reviewer(profile)
     review.save()
@@ -655,7 +673,8 @@ def request_changes(*, article: Article, reviewer: User, comment: str) -> Review
     _require_state(article, {Status.IN_REVIEW}, _("sent back for changes"))
     if not comment.strip():
         raise WorkflowError(_("Say what needs to change: a comment is required."))
-    latest = latest_revision(article)
+    # Every saved guide has versions (save_working_copy, create_drafts record the first).
+    latest = cast(Revision, latest_revision(article))
     review = _record_review(article, latest, reviewer, Review.Decision.CHANGES_REQUESTED,
                             comment.strip(), profile=public_profile(reviewer))  # fmt: skip
     article.status = Status.CHANGES_REQUESTED
@@ -725,13 +744,13 @@ class Step:
 
     name: str
     function: Callable[..., object]
-    label: str
+    label: StrOrPromise
     permission: Callable[[User], bool]
-    confirmation: str | None
+    confirmation: StrOrPromise | None
     actor: str = "user"
     parameters: tuple[str, ...] = ()
     offered: Callable[[Article, User], bool] = lambda article, user: True
-    bulk: tuple[str, str] | None = None
+    bulk: tuple[StrOrPromise, StrOrPromise] | None = None
     asks_first: bool = False
 
     def run(self, *, article: Article, actor: User, **parameters: object) -> object:
@@ -847,8 +866,7 @@ def save_topic(*, topic: Topic, user: User, expected_version: int | None) -> Top
             setattr(topic, name, "")
         topic.live_version = topic.live_updated_at = None
         topic.approved_revision_number = 0
-        topic.updated_by = user
-        topic._history_user = user
+        topic.updated_by = _signed_in(user)
         topic.save()
         current = topic
     else:
@@ -863,14 +881,15 @@ def save_topic(*, topic: Topic, user: User, expected_version: int | None) -> Top
             )
         for name in TOPIC_WORKING_FIELDS:
             setattr(current, name, getattr(topic, name))
-        current.updated_by = user
+        current.updated_by = _signed_in(user)
         current.save(update_fields=[*TOPIC_WORKING_FIELDS, "lock_version", "updated_by",
                                     "updated_at"])  # fmt: skip
     latest = current.revisions.order_by("-number").first()
     snapshot = current.working_snapshot()
     if latest is None or latest.snapshot() != snapshot:
         TopicRevision.objects.create(
-            topic=current, number=(latest.number if latest else 0) + 1, created_by=user,
+            topic=current, number=(latest.number if latest else 0) + 1,
+            created_by=_signed_in(user),
             **snapshot,
         )  # fmt: skip
     if not creating:
@@ -882,7 +901,7 @@ def topic_pending_authors(topic: Topic) -> set[int | None]:
     """Who wrote the pending topic versions, and who wrote any earlier
     version whose text one of them repeats (pasted back or loaded again)."""
     pending = topic.revisions.filter(number__gt=topic.approved_revision_number)
-    authors = set(pending.values_list("created_by", flat=True))
+    authors: set[int | None] = set(pending.values_list("created_by", flat=True))
     for number, content_hash in pending.values_list("number", "content_hash"):
         authors |= set(
             topic.revisions.filter(number__lt=number, content_hash=content_hash).values_list(
@@ -916,7 +935,8 @@ def approve_topic(*, topic: Topic, reviewer: User, version: int, content_hash: s
             _("You wrote part of this change, so another clinician must approve it.")
         )
     review = TopicReview.objects.create(
-        topic=topic, revision=latest, content_hash=latest.content_hash, reviewer=reviewer,
+        topic=topic, revision=latest, content_hash=latest.content_hash,
+        reviewer=_signed_in(reviewer),
         reviewer_name=profile.public_name,
     )  # fmt: skip
     topic.live_version = topic.approved_revision_number = latest.number
@@ -1011,7 +1031,7 @@ def set_clinical_owner(*, article: Article, owner: User | None, user: User) -> A
     if article.clinical_owner_id == (owner.pk if owner else None):
         return article
     article.clinical_owner = owner
-    article.updated_by = user
+    article.updated_by = _signed_in(user)
     _save(article, user, update_fields=["clinical_owner", "updated_at", "updated_by"])
     return article
 

@@ -14,6 +14,7 @@ import random
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import cast
 
 from django.db import transaction
 from django.db.models import QuerySet
@@ -168,7 +169,7 @@ def _topics() -> list[Topic]:
 
 
 def generate(*, count: int, publish: bool, seed: int = 1,
-             progress: Callable[[int], None] | None = None) -> int:  # fmt: skip
+             progress: Callable[[int], object] | None = None) -> int:  # fmt: skip
     """Make sure ``count`` generated articles exist (``generated-000000`` ...).
     Existing ones are kept, so running it again adds nothing. Returns how
     many were created."""
@@ -245,8 +246,9 @@ def _create_batch(indexes: list[int], *, pool: list[_PoolEntry], topics: list[To
         revisions.append(revision)
     Revision.objects.bulk_create(revisions, batch_size=500)
     Reference.objects.bulk_create(
+        # source_snapshot wrote each (always given) date as ISO text.
         (Reference(article_id=a.pk, **{**source, "date_accessed": date.fromisoformat(
-            source["date_accessed"])}) for a in articles for source in sources[a.slug]),
+            cast(str, source["date_accessed"]))}) for a in articles for source in sources[a.slug]),
         batch_size=1000,
     )  # fmt: skip
     links = [(a.pk, t.pk) for a in articles for t in chosen[a.slug]]
@@ -267,7 +269,7 @@ def _chunks(queryset_ids: list[int], size: int) -> Iterator[list[int]]:
         yield queryset_ids[start : start + size]
 
 
-def remove_generated(progress: Callable[[int], None] | None = None) -> int:
+def remove_generated(progress: Callable[[int], object] | None = None) -> int:
     """Delete every generated article (with its versions, sources and topic
     links) and every generated topic. Returns how many articles went."""
     ids = list(generated_articles().values_list("pk", flat=True))

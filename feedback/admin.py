@@ -16,6 +16,7 @@ from django.utils.translation import ngettext
 
 from feedback.models import Feedback, SafetyTerm
 from feedback.review import guides_due_from_feedback, review_threshold, unresolved_no_count
+from healthsite.staff import staff_user
 
 
 class DueForReviewFilter(admin.SimpleListFilter):
@@ -104,7 +105,7 @@ class FeedbackAdmin(admin.ModelAdmin):
         self, request: HttpRequest, obj: Feedback, form: ModelForm, change: bool
     ) -> None:
         if "status" in form.changed_data:
-            obj.triaged_by = request.user
+            obj.triaged_by = staff_user(request)
             obj.triaged_at = timezone.now()
         super().save_model(request, obj, form, change)
 
@@ -131,5 +132,5 @@ class SafetyTermAdmin(admin.ModelAdmin):
         self, request: HttpRequest, obj: SafetyTerm, form: ModelForm, change: bool
     ) -> None:
         if not change:
-            obj.added_by = request.user
+            obj.added_by = staff_user(request)
         super().save_model(request, obj, form, change)

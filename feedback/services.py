@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from typing import cast
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
@@ -24,7 +25,8 @@ def live_version_shown(article: Article, version: int | None) -> int:
     that version (one between 1 and its live version that exists); the
     live version otherwise. A page read before a new approval is filed
     against what the reader saw."""
-    live = article.live_version
+    # Feedback is taken only on a published guide, which has a live version.
+    live = cast(int, article.live_version)
     if (
         version is not None
         and 1 <= version < live

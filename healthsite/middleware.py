@@ -60,5 +60,9 @@ class StaticCSPMiddleware(CSPMiddleware):
             self.header = build_policy(**asdict(self.get_policy_parts(request, response)))
         if self.header and HEADER not in response:
             response[HEADER] = self.header
-        request.csp_nonce = CheckableLazyObject(self._csp_nonce_post_response)
+        # django-csp's own attribute on the request, as its middleware sets it;
+        # HttpRequest's types do not declare it.
+        request.csp_nonce = CheckableLazyObject(  # type: ignore[attr-defined]
+            self._csp_nonce_post_response
+        )
         return response

@@ -6,6 +6,7 @@ import logging
 import secrets
 
 from django.conf import settings
+from django.core.cache.backends.base import BaseCache
 from django.db import connection
 from django.http import FileResponse, HttpRequest, HttpResponsePermanentRedirect, JsonResponse
 from django.templatetags.static import static
@@ -37,7 +38,7 @@ def healthz(request: HttpRequest) -> JsonResponse:
         key = f"healthz:{secrets.token_hex(8)}"
         token = secrets.token_hex(8)
 
-        def round_trip(cache: object) -> bool:
+        def round_trip(cache: BaseCache) -> bool:
             cache.set(key, token, timeout=10)
             stored = cache.get(key) == token
             cache.delete(key)
@@ -61,7 +62,7 @@ def media(request: HttpRequest, path: str) -> FileResponse:
     """Uploaded files, with headers that stop a browser from running them:
     ``nosniff`` keeps an image an image, and ``sandbox`` gives a file opened
     directly a unique origin with scripts off."""
-    response = serve(request, path, document_root=settings.MEDIA_ROOT)
+    response = serve(request, path, document_root=str(settings.MEDIA_ROOT))
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "sandbox; default-src 'none'; img-src 'self'"
     response["Cross-Origin-Resource-Policy"] = "same-origin"

@@ -1,12 +1,18 @@
 """WSGI entry point, used by gunicorn in production."""
 
 import os
+from typing import TYPE_CHECKING, cast
 
 from django.core.wsgi import get_wsgi_application
 
+if TYPE_CHECKING:
+    from healthsite.proxy import WSGIApplication
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "healthsite.settings")
 
-application = get_wsgi_application()
+# Django's handler returns the response, an iterable of bytes as WSGI asks;
+# django-stubs types it as HttpResponseBase, which declares no __iter__.
+application = cast("WSGIApplication", get_wsgi_application())
 
 from django.conf import settings  # noqa: E402 (after Django's setup)
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from typing import cast
 
-from django.http import HttpRequest, HttpResponseBase
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.utils.cache import get_conditional_response
 from django.utils.http import parse_http_date_safe
 
@@ -44,17 +45,20 @@ class PageCacheMiddleware:
         if stored is not None:
             hit = stored.to_response(head=request.method == "HEAD")
             # A reader revalidating a page they have gets 304 from the cache too.
-            return get_conditional_response(
+            conditional = get_conditional_response(
                 request,
                 etag=hit.get("ETag"),
                 last_modified=parse_http_date_safe(hit.get("Last-Modified", "")),
                 response=hit,
             )
+            # Given a response, Django returns it or a 304/412, never None.
+            return cast(HttpResponseBase, conditional)
         response = self.get_response(request)
         rules.add_cache_control(request, response)
         if generation is not None and rules.is_storable_response(request, response):
             try:
-                store.store_page(request, generation, response)  # type: ignore[arg-type]
+                # is_storable_response admits only a (non-streaming) HttpResponse.
+                store.store_page(request, generation, cast(HttpResponse, response))
             except CacheUnavailableError as error:
                 logger.warning("Page cache unavailable (%s); page not stored", error)
         return response

@@ -39,8 +39,8 @@ from typing import Any, TypeVar
 from django.conf import settings
 from django.core.cache import caches
 from django.http import HttpRequest, HttpResponse
-from django.utils.cache import get_conditional_response, quote_etag
-from django.utils.http import http_date
+from django.utils.cache import get_conditional_response
+from django.utils.http import http_date, quote_etag
 
 from pagecache import rules
 from pagecache.breaker import CacheUnavailableError, CircuitBreaker

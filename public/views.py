@@ -6,8 +6,8 @@ and is never cached."""
 from __future__ import annotations
 
 import logging
-from datetime import datetime
-from typing import Any
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any, cast
 
 from django.conf import settings
 from django.contrib.auth.mixins import PermissionRequiredMixin
@@ -35,6 +35,16 @@ from articles.rendering import render
 from pagecache.store import conditional_page
 from public import seo
 
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from django.http import HttpResponseBase
+
+    # What the mixin goes before: a view whose get() builds the page.
+    _PageView = TemplateView
+else:
+    _PageView = object
+
 logger = logging.getLogger(__name__)
 
 NOINDEX = "noindex, nofollow"
@@ -44,7 +54,7 @@ def _published_in_topic() -> QuerySet[Article]:
     return Article.objects.published().filter(live_topics=OuterRef("pk")).order_by()
 
 
-class ConditionalGetMixin:
+class ConditionalGetMixin(_PageView):
     """``ETag`` and ``Last-Modified`` derived from the live data, checked
     before the page is built, so a conditional GET costs one cheap query and
     gets a 304 when nothing public has changed. They come from public data
@@ -64,7 +74,7 @@ class ConditionalGetMixin:
         )
 
 
-def _newest_public_change() -> QuerySet[Article]:
+def _newest_public_change() -> QuerySet[Article, Mapping[str, Any]]:
     """The newest ``live_updated_at`` of any article, as a one-row queryset.
     Approving and archiving set it, so it moves when a guide appears, changes
     or leaves the public site, and never when a draft is saved. Read through
@@ -110,6 +120,8 @@ class BoundedPaginator(Paginator):
     sitemap. Keeps deep pages and the COUNT(*) cheap at 100,000 guides."""
 
     max_pages = 100
+    # Always a queryset here: the count is SQL, bounded.
+    object_list: QuerySet[Any]
 
     @cached_property
     def count(self) -> int:
@@ -193,7 +205,12 @@ class ArticleDetailView(ConditionalGetMixin, DetailView):
         return super().get(request, *args, **kwargs)
 
     def validators(self) -> tuple[str, datetime | None]:
-        pk, live_version, live_updated_at, topics_changed, last_reviewed, lapsed_on = self.stamp
+        # get() found the stamp before anything asks for validators (none: 404).
+        stamp = cast(
+            "tuple[int, int | None, datetime | None, Any, datetime | None, date | None]",
+            self.stamp,
+        )
+        pk, live_version, live_updated_at, topics_changed, last_reviewed, lapsed_on = stamp
         changed = max(filter(None, [live_updated_at, topics_changed, last_reviewed]), default=None)
         # A lapse is a day, not a moment: it is in the ETag, and a client
         # holding only Last-Modified revalidates within the micro-cache's second.
@@ -248,7 +265,7 @@ class ArticlePreviewView(PermissionRequiredMixin, DetailView):
         context["preview"] = render(self.object.body)
         return context
 
-    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         response = super().dispatch(request, *args, **kwargs)
         response["X-Robots-Tag"] = NOINDEX
         add_never_cache_headers(response)

@@ -3,7 +3,8 @@ Every state change goes through articles.workflow."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, cast
 
 from django import forms
 from django.contrib import admin, messages
@@ -30,9 +31,12 @@ from articles.admin.ids import article_or_404, parse_id
 from articles.admin.labels import state_column
 from articles.admin.review_panel import review_context, workflow_post
 from articles.diffing import diff_versions, version_label
-from articles.models import SOURCE_FIELDS, Article, Reference, Review, Revision
+from articles.models import SOURCE_FIELDS, Article, ArticleQuerySet, Reference, Review, Revision
 from articles.rendering import problems
 from articles.text import NormalisedTextFormMixin
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 class IdCheckedAutocompleteSelectMultiple(AutocompleteSelectMultiple):
@@ -40,7 +44,9 @@ class IdCheckedAutocompleteSelectMultiple(AutocompleteSelectMultiple):
     posted value into a ``pk__in`` query: one that is not an id (``":"``)
     raised ValueError, a 500 in place of "Select a valid choice"."""
 
-    def optgroups(self, name: str, value: list, attr: dict | None = None) -> list:
+    def optgroups(
+        self, name: str, value: Sequence[str], attr: dict[str, Any] | None = None
+    ) -> list:
         ids = [v for v in value if parse_id(str(v)) is not None]
         return super().optgroups(name, ids, attr)
 
@@ -76,7 +82,7 @@ class ArticleForm(NormalisedTextFormMixin, forms.ModelForm):
             self.fields["owner"].initial = self.instance.clinical_owner_id
         # A body ends with a newline; stripping it would make every
         # unchanged save a new version.
-        self.fields["body"].strip = False
+        cast(forms.CharField, self.fields["body"]).strip = False
 
     def clean_body(self) -> str:
         """Refuse a body that cannot be published as written (issue 12 and 18):
@@ -168,10 +174,12 @@ class ReviewDueFilter(admin.SimpleListFilter):
     def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
         from django.conf import settings
 
+        # The change list's rows come from Article.objects.
+        articles = cast(ArticleQuerySet, queryset)
         if self.value() == "overdue":
-            return queryset.review_overdue()
+            return articles.review_overdue()
         if self.value() == "soon":
-            return queryset.review_due_within(settings.ARTICLE_REVIEW_DUE_SOON_DAYS)
+            return articles.review_due_within(settings.ARTICLE_REVIEW_DUE_SOON_DAYS)
         return queryset
 
 
@@ -247,7 +255,7 @@ class ArticleAdmin(ReadOnlyHistoryMixin, SimpleHistoryAdmin, MarkdownxModelAdmin
         return format_html("{}; {}", obj.get_status_display(), live)
 
     @admin.display(description=_("last review"))
-    def review_cycle(self, obj: Article) -> str:
+    def review_cycle(self, obj: Article) -> StrOrPromise:
         if obj.last_reviewed is None:
             return _("Never reviewed by a clinician")
         return format_html(

@@ -7,7 +7,7 @@ write it approves it (``workflow.save_topic`` and ``workflow.approve_topic``).""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypedDict, cast
 
 from django import forms
 from django.contrib import admin, messages
@@ -26,6 +26,9 @@ from django.utils.translation import gettext_lazy as _
 from articles import workflow
 from articles.models import TOPIC_VERSION_FIELDS, Reference, Topic, TopicRevision
 from articles.text import NormalisedTextFormMixin
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
 
 # The most sources one guide may list. Each inline row posts about eight
 # fields, so settings.DATA_UPLOAD_MAX_NUMBER_FIELDS is sized from this.
@@ -84,6 +87,12 @@ class TopicForm(NormalisedTextFormMixin, forms.ModelForm):
         return cleaned
 
 
+class _ArticleTotal(TypedDict):
+    """What TopicAdmin.get_queryset annotates each topic with."""
+
+    article_total: int
+
+
 @admin.register(Topic)
 class TopicAdmin(admin.ModelAdmin):
     form = TopicForm
@@ -118,7 +127,7 @@ class TopicAdmin(admin.ModelAdmin):
         return {} if obj is not None else {"slug": ["name"]}
 
     @admin.display(description=_("articles"), ordering="article_total")
-    def article_count(self, topic: Topic) -> int:
+    def article_count(self, topic: WithAnnotations[Topic, _ArticleTotal]) -> int:
         return topic.article_total
 
     @admin.display(description=_("on the public site"))
@@ -198,9 +207,11 @@ class TopicAdmin(admin.ModelAdmin):
                                                     args=[topic.pk]))  # fmt: skip
             return HttpResponseRedirect(request.path)
         latest = workflow.latest_topic_revision(topic)
-        live = topic.revisions.filter(number=topic.live_version).first()
+        live = (topic.revisions.filter(number=topic.live_version).first()
+                if topic.live_version is not None else None)  # fmt: skip
         rows = [
-            {"name": Topic._meta.get_field(name).verbose_name,
+            # Topic versions copy the topic's own columns, never relations.
+            {"name": cast(models.Field, Topic._meta.get_field(name)).verbose_name,
              "live": getattr(live, name) if live else "", "pending": getattr(latest, name, ""),
              "changed": (getattr(live, name) if live else "") != getattr(latest, name, "")}
             for name in TOPIC_VERSION_FIELDS

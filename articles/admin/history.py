@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
@@ -13,8 +13,14 @@ from django.utils.translation import gettext_lazy as _
 
 from articles.admin.ids import parse_id
 
+if TYPE_CHECKING:
+    # What the mixin goes before: its super() calls reach this admin's views.
+    from simple_history.admin import SimpleHistoryAdmin as _HistoryAdmin
+else:
+    _HistoryAdmin = object
 
-class ReadOnlyHistoryMixin:
+
+class ReadOnlyHistoryMixin(_HistoryAdmin):
     """django-simple-history's pages, to read only. Its history form saves a
     past row (live columns and all) past the workflow, and hiding the revert
     button does not close the endpoint: every non-GET is refused with nothing

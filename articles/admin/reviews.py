@@ -19,6 +19,7 @@ from articles.admin.content import NormalisedTextForm
 from articles.admin.history import ReadOnlyHistoryMixin
 from articles.admin.labels import person_name, state_column
 from articles.models import Article, Review, ReviewerProfile, ReviewQueue
+from healthsite.staff import staff_user
 
 
 @admin.register(ReviewQueue)
@@ -33,7 +34,7 @@ class ReviewQueueAdmin(admin.ModelAdmin):
     list_display_links = None
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
-        return ReviewQueue.objects.review_queue_for(request.user).select_related(
+        return ReviewQueue.objects.review_queue_for(staff_user(request)).select_related(
             "updated_by__reviewer_profile", "reviewed_by__reviewer_profile"
         )
 
@@ -111,7 +112,7 @@ class ReviewerProfileAdmin(ReadOnlyHistoryMixin, SimpleHistoryAdmin):
         return (
             workflow.is_clinician(request.user)
             and super().has_add_permission(request)
-            and not ReviewerProfile.objects.filter(user=request.user).exists()
+            and not ReviewerProfile.objects.filter(user=staff_user(request)).exists()
         )
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
@@ -125,7 +126,7 @@ class ReviewerProfileAdmin(ReadOnlyHistoryMixin, SimpleHistoryAdmin):
     def save_model(self, request: HttpRequest, obj: ReviewerProfile, form: Any,
                    change: bool) -> None:  # fmt: skip
         if not request.user.is_superuser:
-            obj.user = request.user
+            obj.user = staff_user(request)
         workflow.save_reviewer_profile(profile=obj, user=request.user)
 
 

@@ -7,6 +7,7 @@ PostgreSQL: a GIN index on the weighted SearchVector that search() queries.
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVector
 from django.db import migrations
+from django.db.models.expressions import CombinedExpression
 
 GIN_NAME = "article_search_gin"
 
@@ -47,7 +48,7 @@ def create_sqlite_index(schema_editor):
         schema_editor.execute(statement)
 
 
-def search_vector() -> SearchVector:
+def search_vector() -> CombinedExpression:
     """The document as this migration indexed it; 0008 replaced the index
     with a stored, trigger-kept column."""
     return (
