@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
+
+if TYPE_CHECKING:  # articles.models imports nothing from here; only the type is needed
+    from articles.models import Revision
 
 
 @dataclass(frozen=True)
@@ -55,7 +58,7 @@ def field_lines(name: str, value: object) -> str:
     return str(value or "")
 
 
-def version_label(revision: object | None, *, role: str = "") -> str:
+def version_label(revision: Revision | None, *, role: str = "") -> str:
     """A version as a diff's column heading: "Live: v3, ed, 2025-01-31".
     ``revision``: a :class:`~articles.models.Revision` (its number, author
     and date), or None for "Nothing yet"; ``role`` ("Live", "Working copy")
@@ -63,7 +66,8 @@ def version_label(revision: object | None, *, role: str = "") -> str:
     if revision is None:
         text = "Nothing yet"
     else:
-        author = revision.created_by.get_username() if revision.created_by_id else "unknown"
+        creator = revision.created_by if revision.created_by_id else None
+        author = creator.get_username() if creator is not None else "unknown"
         text = f"v{revision.number}, {author}, {revision.created_at:%Y-%m-%d}"
     return f"{role}: {text}" if role else text
 

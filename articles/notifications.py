@@ -101,7 +101,7 @@ def notify_step_done(sender: type, *, step: str, article: Article, revision: Rev
     anyone is to be told. Never raises: a mail server outage is logged."""
     try:
         addresses = recipients(step, article, revision, actor)
-        if not addresses:
+        if not addresses or revision is None:  # recipients() names nobody without one
             return
         subject, body = _message(step, article, revision, actor)
         send_mail(subject, body, None, addresses)

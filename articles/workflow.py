@@ -776,6 +776,7 @@ def _approval_offered(article: Article, user: User) -> bool:
 def _confirmation_offered(article: Article, user: User) -> bool:
     # The periodic review of the live, unchanged text; not by its authors.
     return (_is_unchanged_live(article, latest_revision(article))
+            and article.live_version is not None
             and user.pk not in text_authors(article, article.live_version))  # fmt: skip
 
 

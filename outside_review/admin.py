@@ -3,7 +3,8 @@ experts' responses (read-only, advisory), in the admin."""
 
 from __future__ import annotations
 
-from typing import Any
+import weakref
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import admin, messages
 from django.db.models import Count, QuerySet
@@ -19,9 +20,17 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from articles.workflow import is_clinician
+from healthsite.staff import staff_user
 from outside_review import services
 from outside_review.forms import ReviewLinkCreateForm
 from outside_review.models import OutsideReview, ReviewLink
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
+# A new link's token, from save_model to response_add of the same request:
+# shown once, kept nowhere else.
+_NEW_TOKENS: weakref.WeakKeyDictionary[HttpRequest, str] = weakref.WeakKeyDictionary()
 
 STATE_LABELS = {
     services.LinkState.ACTIVE: _("Active"),
@@ -94,8 +103,8 @@ class ReviewLinkAdmin(admin.ModelAdmin):
     ) -> None:
         if change:  # nothing of a link is edited; revocation is an action
             return
-        request._outside_review_token = services.issue(
-            obj, created_by=request.user, days=form.cleaned_data["days"]
+        _NEW_TOKENS[request] = services.issue(
+            obj, created_by=staff_user(request), days=form.cleaned_data["days"]
         )
         obj.save()
 
@@ -103,7 +112,7 @@ class ReviewLinkAdmin(admin.ModelAdmin):
         self, request: HttpRequest, obj: ReviewLink, post_url_continue: str | None = None
     ) -> HttpResponse:
         """The link's full address, shown this once: only its hash is kept."""
-        token = request._outside_review_token
+        token = _NEW_TOKENS.pop(request)
         url = request.build_absolute_uri(reverse("outside_review:review", args=[token]))
         context = {
             **self.admin_site.each_context(request),
@@ -121,7 +130,7 @@ class ReviewLinkAdmin(admin.ModelAdmin):
         return f"v{obj.revision.number}"
 
     @admin.display(description=_("state"))
-    def state(self, obj: ReviewLink) -> str:
+    def state(self, obj: ReviewLink) -> StrOrPromise:
         return STATE_LABELS[services.link_state(obj)]
 
     @admin.display(description=_("responses"))
@@ -136,7 +145,8 @@ class ReviewLinkAdmin(admin.ModelAdmin):
     @admin.action(description=_("Revoke selected review links"), permissions=["change"])
     def revoke_links(self, request: HttpRequest, queryset: QuerySet) -> None:
         now = timezone.now()
-        revoked = sum(services.revoke(link, user=request.user, now=now) for link in queryset)
+        user = staff_user(request)
+        revoked = sum(services.revoke(link, user=user, now=now) for link in queryset)
         self.message_user(
             request,
             ngettext("%(count)d link revoked.", "%(count)d links revoked.", revoked)
@@ -184,5 +194,5 @@ class OutsideReviewAdmin(admin.ModelAdmin):
         return Truncator(obj.comment).chars(80)
 
     @admin.display(description=_("standing"))
-    def advisory(self, obj: OutsideReview) -> str:
+    def advisory(self, obj: OutsideReview) -> StrOrPromise:
         return _("ADVISORY: does not approve or publish")

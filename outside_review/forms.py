@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import unicodedata
+from typing import TYPE_CHECKING, Any, cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -17,6 +18,9 @@ from outside_review.models import (
     ReviewLink,
 )
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 # Control and format characters (bidi overrides can hide or reorder text in
 # the admin); tab and line feed are kept.
 _UNWANTED = {"Cc", "Cf", "Cs", "Co"}
@@ -30,7 +34,7 @@ def normalise(text: str) -> str:
     return unicodedata.normalize("NFC", text).strip()
 
 
-def _text_field(label: str, required: str) -> forms.CharField:
+def _text_field(label: StrOrPromise, required: StrOrPromise) -> forms.CharField:
     # Lengths are checked after normalising (see ResponseForm._clean_text),
     # so browsers' \r\n line breaks do not count twice.
     return forms.CharField(
@@ -108,12 +112,14 @@ class ReviewLinkCreateForm(forms.ModelForm):
         model = ReviewLink
         fields = ["article", "invitee"]
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["article"].queryset = Article.objects.order_by("title")
+        articles = cast(forms.ModelChoiceField, self.fields["article"])
+        articles.queryset = Article.objects.order_by("title")
 
-    def clean(self) -> dict:
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         article = data.get("article")
         if article is None:
             return data

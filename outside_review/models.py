@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -131,7 +132,7 @@ class OutsideReview(models.Model):
     def __str__(self) -> str:
         return f"{self.name} ({self.role}) on version {self.version}: {self.recommendation}"
 
-    def save(self, *args: object, **kwargs: object) -> None:
+    def save(self, *args: Any, **kwargs: Any) -> None:
         if not self._state.adding:
             raise ValidationError(
                 _("Outside reviews are kept as received; they cannot be changed.")

@@ -12,7 +12,7 @@ import secrets
 from datetime import datetime, timedelta
 from enum import Enum
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
@@ -49,7 +49,7 @@ def latest_revision(article: Article) -> Revision | None:
 def issue(
     link: ReviewLink,
     *,
-    created_by: AbstractBaseUser,
+    created_by: User,
     days: int = MAX_DAYS,
     now: datetime | None = None,
 ) -> str:
@@ -76,7 +76,7 @@ def issue(
 def create_link(
     *,
     revision: Revision,
-    created_by: AbstractBaseUser,
+    created_by: User,
     days: int = MAX_DAYS,
     invitee: str = "",
     now: datetime | None = None,
@@ -115,7 +115,7 @@ def link_state(link: ReviewLink, now: datetime | None = None) -> LinkState:
     return LinkState.ACTIVE
 
 
-def revoke(link: ReviewLink, *, user: AbstractBaseUser, now: datetime | None = None) -> bool:
+def revoke(link: ReviewLink, *, user: User, now: datetime | None = None) -> bool:
     """Revoke ``link`` as ``user``; False if it was already revoked (the
     first revocation is kept)."""
     changed = ReviewLink.objects.filter(pk=link.pk, revoked_at__isnull=True).update(

@@ -25,7 +25,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from articles import workflow
 from articles.admin import confirm
 from articles.admin.content import ReferenceInline
-from articles.admin.evidence import download_evidence_packs
+from articles.admin.evidence import EVIDENCE_PACKS_LABEL, download_evidence_packs
 from articles.admin.history import ReadOnlyHistoryMixin
 from articles.admin.ids import article_or_404, parse_id
 from articles.admin.labels import state_column
@@ -76,7 +76,7 @@ class ArticleForm(NormalisedTextFormMixin, forms.ModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["owner"].queryset = workflow.clinicians()
+        cast(forms.ModelChoiceField, self.fields["owner"]).queryset = workflow.clinicians()
         if self.instance.pk:
             self.fields["expected_version"].initial = self.instance.lock_version
             self.fields["owner"].initial = self.instance.clinical_owner_id
@@ -363,8 +363,8 @@ class ArticleAdmin(ReadOnlyHistoryMixin, SimpleHistoryAdmin, MarkdownxModelAdmin
                 name = f"{step.name}_selected"
                 actions[name] = (_bulk_action(step.name), name, step.bulk[0])
         if self.has_view_permission(request):
-            action = download_evidence_packs
-            actions[action.__name__] = (action, action.__name__, action.short_description)
+            name = "download_evidence_packs"
+            actions[name] = (download_evidence_packs, name, EVIDENCE_PACKS_LABEL)
         return actions
 
     def history_refused_url(self, pk: int) -> str:

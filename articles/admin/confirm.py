@@ -9,6 +9,7 @@ and each refusal follows it (docs/decisions/0017-editorial-experience.md)."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING, cast
 
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
@@ -20,6 +21,9 @@ from django.utils.translation import gettext, ngettext
 
 from articles import workflow
 from articles.models import Article
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 # The POST field (value "yes") that says the person read the confirmation page.
 CONFIRMED = "confirmed"
@@ -70,7 +74,9 @@ def report(model_admin: admin.ModelAdmin, request: HttpRequest, step: workflow.S
         model_admin.message_user(request, summary,
                                  messages.WARNING if succeeded else messages.ERROR)  # fmt: skip
     elif succeeded:
-        model_admin.message_user(request, step.bulk[1] % {"count": succeeded}, messages.SUCCESS)
+        # Only steps with a ``bulk`` entry are offered as actions (get_actions).
+        done = cast("tuple[StrOrPromise, StrOrPromise]", step.bulk)[1]
+        model_admin.message_user(request, done % {"count": succeeded}, messages.SUCCESS)
     for refusal in refusals:
         model_admin.message_user(request, refusal, messages.ERROR)
 

@@ -9,7 +9,7 @@ Shown by ``templates/admin/index.html`` through the
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db.models import Exists, OuterRef, QuerySet
@@ -18,6 +18,9 @@ from django.utils.translation import gettext_lazy as _
 
 from articles import workflow
 from articles.models import Article, Revision
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 # Guides listed per section; the count and the section's link give the rest.
 SHOWN = 5
@@ -39,8 +42,8 @@ class Section:
     first :data:`SHOWN` of them, ``more_url`` the admin list of all of them."""
 
     key: str
-    title: str
-    empty: str
+    title: StrOrPromise
+    empty: StrOrPromise
     count: int
     more_url: str
     items: list[Item] = field(default_factory=list)
@@ -54,7 +57,8 @@ def _pending_by(user: Any) -> Exists:
     ))  # fmt: skip
 
 
-def _section(key: str, title: str, empty: str, queryset: QuerySet, more_url: str,
+def _section(key: str, title: StrOrPromise, empty: StrOrPromise, queryset: QuerySet,
+             more_url: str,
              note: Any = None) -> Section:  # fmt: skip
     """Two queries: the count, and the first :data:`SHOWN` guides."""
     shown = list(queryset[:SHOWN])

@@ -18,9 +18,10 @@ from articles import evidence
 from articles.models import Article
 
 MAX_GUIDES = 50
+EVIDENCE_PACKS_LABEL = _("Download evidence packs (HTML and JSON)")
 
 
-@admin.action(description=_("Download evidence packs (HTML and JSON)"), permissions=["view"])
+@admin.action(description=EVIDENCE_PACKS_LABEL, permissions=["view"])
 def download_evidence_packs(
     model_admin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[Article]
 ) -> HttpResponse | None:

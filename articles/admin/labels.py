@@ -26,7 +26,7 @@ def editorial_state(article: Article) -> str:
     """The guide's state as editors think of it: "Live, with changes in
     review" for a live guide with a pending change, else its status."""
     if article.live_version is not None and article.status in _LIVE_WITH_CHANGES:
-        return str(_LIVE_WITH_CHANGES[article.status])
+        return str(_LIVE_WITH_CHANGES[Status(article.status)])
     return str(article.get_status_display())
 
 
