@@ -24,6 +24,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from articles import workflow
 from articles.admin import confirm
+from articles.admin.conflicts import ShowFormAgainOnConflict
 from articles.admin.content import ReferenceInline
 from articles.admin.evidence import EVIDENCE_PACKS_LABEL, download_evidence_packs
 from articles.admin.history import ReadOnlyHistoryMixin
@@ -199,7 +200,9 @@ class LiveFilter(admin.SimpleListFilter):
 
 
 @admin.register(Article)
-class ArticleAdmin(ReadOnlyHistoryMixin, SimpleHistoryAdmin, MarkdownxModelAdmin):
+class ArticleAdmin(
+    ShowFormAgainOnConflict, ReadOnlyHistoryMixin, SimpleHistoryAdmin, MarkdownxModelAdmin
+):
     form = ArticleForm
     change_form_template = "admin/articles/article/change_form.html"
     list_display = [
@@ -306,24 +309,6 @@ class ArticleAdmin(ReadOnlyHistoryMixin, SimpleHistoryAdmin, MarkdownxModelAdmin
         for formset in formsets:
             # What the admin's change message reads after formset.save().
             formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
-
-    def changeform_view(
-        self,
-        request: HttpRequest,
-        object_id: str | None = None,
-        form_url: str = "",
-        extra_context: dict | None = None,
-    ) -> HttpResponse:
-        try:
-            return super().changeform_view(request, object_id, form_url, extra_context)
-        except workflow.WorkflowError as error:
-            # Lost a race inside the save transaction (rolled back). Showing
-            # the form again lets ArticleForm.clean explain, with the text kept.
-            self.message_user(request, str(error), messages.ERROR)
-        try:
-            return super().changeform_view(request, object_id, form_url, extra_context)
-        except workflow.WorkflowError:
-            return HttpResponseRedirect(request.path)
 
     def has_delete_permission(self, request: HttpRequest, obj: Article | None = None) -> bool:
         if obj is None:

@@ -24,6 +24,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from articles import workflow
+from articles.admin.conflicts import ShowFormAgainOnConflict
 from articles.models import TOPIC_VERSION_FIELDS, Reference, Topic, TopicRevision
 from articles.text import NormalisedTextFormMixin
 
@@ -94,7 +95,7 @@ class _ArticleTotal(TypedDict):
 
 
 @admin.register(Topic)
-class TopicAdmin(admin.ModelAdmin):
+class TopicAdmin(ShowFormAgainOnConflict, admin.ModelAdmin):
     form = TopicForm
     list_display = ["name", "slug", "drug_class", "public_state", "article_count"]
     search_fields = ["name", "slug", "nonproprietary_name", "alternate_names"]
@@ -154,23 +155,6 @@ class TopicAdmin(admin.ModelAdmin):
         workflow.save_topic(
             topic=obj, user=request.user, expected_version=form.cleaned_data.get("expected_version")
         )
-
-    def changeform_view(
-        self,
-        request: HttpRequest,
-        object_id: str | None = None,
-        form_url: str = "",
-        extra_context: dict | None = None,
-    ) -> HttpResponse:
-        try:
-            return super().changeform_view(request, object_id, form_url, extra_context)
-        except workflow.WorkflowError as error:
-            # Rolled back; the form shown again explains a conflict with the text kept.
-            self.message_user(request, str(error), messages.ERROR)
-        try:
-            return super().changeform_view(request, object_id, form_url, extra_context)
-        except workflow.WorkflowError:
-            return HttpResponseRedirect(request.path)
 
     def has_delete_permission(self, request: HttpRequest, obj: Topic | None = None) -> bool:
         # A public topic is named by guides' versions; only an administrator removes one.
