@@ -346,6 +346,12 @@ else:
 # (0 turns the page cache off); the one signal below, sent after every change
 # to public state, invalidates them on every instance at once.
 PAGE_CACHE_SECONDS = env_int("DJANGO_PAGE_CACHE_SECONDS", 600)
+# Each process keeps the pages it served last (at most this many) and reads
+# the shared generation at most every PAGE_CACHE_LOCAL_SECONDS: a hit then
+# costs no cache I/O, and another instance's publish arrives within that
+# interval (pagecache.store._LocalPages). 0 entries turns the copy off.
+PAGE_CACHE_LOCAL_ENTRIES = env_int("DJANGO_PAGE_CACHE_LOCAL_ENTRIES", 200)
+PAGE_CACHE_LOCAL_SECONDS = 0.1
 PAGE_CACHE_ALIAS = "default"
 PAGE_CACHE_INVALIDATED_BY = "articles.signals.public_changed"
 # Public pages send "Cache-Control: public, max-age=0, must-revalidate";

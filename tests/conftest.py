@@ -91,9 +91,13 @@ def _empty_cache():
     a page from one test's database into the next."""
     from django.core.cache import cache
 
+    from pagecache import store
+
     cache.clear()
+    store._local.clear()  # the process's own copy of pages (pagecache.store._LocalPages)
     yield
     cache.clear()
+    store._local.clear()
 
 
 @pytest.fixture(autouse=True)

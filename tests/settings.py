@@ -33,3 +33,10 @@ CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"
 # The synthetic-guide generator (tests/devtools/) is a development tool,
 # installed here and in bench/settings.py, never in production.
 INSTALLED_APPS = [*INSTALLED_APPS, "devtools"]  # noqa: F405
+
+# Tests change data and then clear the shared cache to stand in for an
+# invalidation; the process's own copy of pages (pagecache.store._LocalPages)
+# would outlive that. It is off here, tested on its own in
+# tests/pagecache/test_local_pages.py, and on in every test that starts real
+# servers (they run healthsite.settings).
+PAGE_CACHE_LOCAL_ENTRIES = 0

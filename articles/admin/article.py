@@ -201,7 +201,7 @@ class LiveFilter(admin.SimpleListFilter):
 
 @admin.register(Article)
 class ArticleAdmin(
-    ShowFormAgainOnConflict, ReadOnlyHistoryMixin, SimpleHistoryAdmin, MarkdownxModelAdmin
+    ReadOnlyHistoryMixin, ShowFormAgainOnConflict, SimpleHistoryAdmin, MarkdownxModelAdmin
 ):
     form = ArticleForm
     change_form_template = "admin/articles/article/change_form.html"
@@ -331,8 +331,9 @@ class ArticleAdmin(
         for article in queryset:
             workflow.delete(article=article, user=request.user)
 
-    def formfield_for_manytomany(self, db_field: Any, request: HttpRequest,
-                                 **kwargs: Any) -> forms.Field | None:  # fmt: skip
+    def formfield_for_manytomany(
+        self, db_field: Any, request: HttpRequest, **kwargs: Any
+    ) -> forms.ModelMultipleChoiceField | None:
         if db_field.name in self.get_autocomplete_fields(request):
             kwargs.setdefault("widget", IdCheckedAutocompleteSelectMultiple(
                 db_field, self.admin_site, using=kwargs.get("using")
@@ -340,7 +341,9 @@ class ArticleAdmin(
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
     def get_actions(self, request: HttpRequest) -> dict:
-        actions = super().get_actions(request)
+        # Our entries' labels are lazy strings and their functions return
+        # responses; Django's annotation is narrower than what it accepts.
+        actions: dict[str, Any] = dict(super().get_actions(request))
         # Bulk deletion would bypass the per-article rule; delete one at a time.
         actions.pop("delete_selected", None)
         for step in workflow.STEPS.values():

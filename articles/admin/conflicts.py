@@ -10,7 +10,10 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 
 from articles import workflow
 
-_Base = admin.ModelAdmin if TYPE_CHECKING else object
+if TYPE_CHECKING:
+    _Base = admin.ModelAdmin
+else:
+    _Base = object
 
 
 class ShowFormAgainOnConflict(_Base):
