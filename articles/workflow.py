@@ -138,17 +138,22 @@ def _require_state(article: Article, allowed: set[str], action: str) -> None:
         )  # fmt: skip
 
 
-def text_authors(article: Article, number: int, _seen: frozenset[int] = frozenset()) -> set:
-    """Who wrote the content of version ``number``: the authors of every
-    version since the last approval before it (the change it completed),
-    and, for a revert, the authors of the content it restored, followed
-    back through reverts of reverts. User ids; None for unknown authors."""
+def _last_approval_before(article: Article, number: int) -> int:
+    """The number of the last approved version before ``number`` (0: none)."""
     approved = set(
         article.reviews.filter(decision=Review.Decision.APPROVED).values_list(
             "revision__number", flat=True
         )
     )
-    base = max((n for n in approved if n < number), default=0)
+    return max((n for n in approved if n < number), default=0)
+
+
+def text_authors(article: Article, number: int, _seen: frozenset[int] = frozenset()) -> set:
+    """Who wrote the content of version ``number``: the authors of every
+    version since the last approval before it (the change it completed),
+    and, for a revert, the authors of the content it restored, followed
+    back through reverts of reverts. User ids; None for unknown authors."""
+    base = _last_approval_before(article, number)
     authors: set[int | None] = set()
     for created_by, restored_from in article.revisions.filter(
         number__gt=base, number__lte=number
@@ -159,13 +164,12 @@ def text_authors(article: Article, number: int, _seen: frozenset[int] = frozense
     return authors
 
 
-def authors_of_pending_changes(article: Article) -> set[int | None]:
-    """Users who wrote any version since the last approved one, and the
-    original authors of any text a revert among them restored: none of
-    them may approve the change."""
+def _change_authors(article: Article, versions: models.QuerySet) -> set[int | None]:
+    """Who wrote ``versions`` (a change: consecutive versions of ``article``),
+    the original authors of any text a revert among them restored, and of
+    any earlier version whose text one of them repeats."""
     authors: set[int | None] = set()
-    pending = article.revisions.filter(number__gt=article.approved_revision_number)
-    for number, created_by, restored_from, content_hash in pending.values_list(
+    for number, created_by, restored_from, content_hash in versions.values_list(
         "number", "created_by", "restored_from", "content_hash"
     ):
         authors.add(created_by)
@@ -178,6 +182,25 @@ def authors_of_pending_changes(article: Article) -> set[int | None]:
         ).values_list("number", flat=True):
             authors |= text_authors(article, earlier)
     return authors
+
+
+def authors_of_pending_changes(article: Article) -> set[int | None]:
+    """Users who wrote any version since the last approved one, and the
+    original authors of any text a revert among them restored or a version
+    among them repeats: none of them may approve the change."""
+    return _change_authors(
+        article, article.revisions.filter(number__gt=article.approved_revision_number)
+    )
+
+
+def live_text_authors(article: Article, number: int) -> set[int | None]:
+    """Who may not confirm version ``number`` (a live version) still
+    accurate: whoever four eyes barred from approving it, that is the
+    authors of the change it completed, of text a revert in that change
+    restored, and of earlier text one of its versions repeats (pasted or
+    imported back). User ids; None for unknown authors."""
+    base = _last_approval_before(article, number)
+    return _change_authors(article, article.revisions.filter(number__gt=base, number__lte=number))
 
 
 def latest_revision(article: Article) -> Revision | None:
@@ -579,7 +602,7 @@ def _approve_locked(article: Article, reviewer: User, read: Revision,
             _("You wrote part of this change, or the text it restores, so another clinician "
               "must approve it.")
         )  # fmt: skip
-    if periodic and reviewer.pk in text_authors(article, latest.number):
+    if periodic and reviewer.pk in live_text_authors(article, latest.number):
         raise WorkflowError(
             _("You wrote part of the live text, so another clinician must review it.")
         )
@@ -777,7 +800,7 @@ def _confirmation_offered(article: Article, user: User) -> bool:
     # The periodic review of the live, unchanged text; not by its authors.
     return (_is_unchanged_live(article, latest_revision(article))
             and article.live_version is not None
-            and user.pk not in text_authors(article, article.live_version))  # fmt: skip
+            and user.pk not in live_text_authors(article, article.live_version))  # fmt: skip
 
 
 STEPS: Mapping[str, Step] = MappingProxyType({step.name: step for step in [
@@ -820,7 +843,9 @@ STEPS: Mapping[str, Step] = MappingProxyType({step.name: step for step in [
 
 def may_delete(*, article: Article, user: User) -> bool:
     """Editors delete only drafts that never went public; what was published
-    is archived instead, so nothing readers saw is lost."""
+    is archived instead, so nothing readers saw is lost. A guide that a
+    record kept for good names (an outside review link: who was sent what)
+    is never deleted, by anyone."""
     if not (user.is_authenticated and user.is_active and user.has_perm("articles.delete_article")):
         return False
     if article.pk is None:
@@ -828,14 +853,43 @@ def may_delete(*, article: Article, user: User) -> bool:
     if article.is_live or article.status == Status.PUBLISHED:
         return False
     if article.published_at is not None or article.status == Status.ARCHIVED:
-        return user.is_superuser
-    return True
+        return user.is_superuser and not kept_for_the_record(article)
+    return not kept_for_the_record(article)
+
+
+def kept_for_the_record(article: Article) -> bool:
+    """Whether a row of another model that protects its reference
+    (``on_delete=PROTECT``) names ``article`` or one of its versions, other
+    than its own versions and reviews (which :func:`delete` removes with a
+    never-published draft): an outside review link or response, for
+    example. Found through the relations, so the domain imports no other
+    app. One query per such relation."""
+    for model, lookup in ((Article, ""), (Revision, "__article")):
+        for relation in model._meta.related_objects:
+            if relation.on_delete is not models.PROTECT or relation.related_model in (
+                Revision,
+                Review,
+            ):
+                continue
+            related = cast("type[models.Model]", relation.related_model)
+            name = relation.field.name
+            if related._base_manager.filter(**{f"{name}{lookup}": article.pk}).exists():
+                return True
+    return False
 
 
 @transaction.atomic
 def delete(*, article: Article, user: User) -> None:
+    """Delete a never-published draft (or, for a superuser, an archived
+    guide) with its versions and reviews. Raises WorkflowError when
+    :func:`may_delete` says no."""
     article = _locked(article)
     if not may_delete(article=article, user=user):
+        if article.pk is not None and kept_for_the_record(article):
+            raise WorkflowError(
+                _("“%(title)s” is named by records that are kept for good (an outside review "
+                  "link, for example), so it cannot be deleted.") % {"title": article.title}
+            )  # fmt: skip
         raise WorkflowError(
             _("“%(title)s” has been published, so it cannot be deleted. Archive it instead.")
             % {"title": article.title}

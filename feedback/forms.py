@@ -53,4 +53,5 @@ class FeedbackForm(forms.Form):
         # The page's hidden field: anything but a plain number is ignored,
         # never an error the reader could do nothing about.
         value = (self.cleaned_data.get("version") or "").strip()
-        return int(value) if value.isdigit() and len(value) < 10 else None
+        # isascii: str.isdigit() also accepts "²" and "①", which int() refuses.
+        return int(value) if value.isascii() and value.isdigit() and len(value) < 10 else None

@@ -5,6 +5,7 @@ take input from anyone: reader feedback and outside review links."""
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import logging
 
 from django.conf import settings
@@ -28,7 +29,7 @@ def allow(request: HttpRequest, *, scope: str, limit: int, window_seconds: int) 
     if limit <= 0:
         return True
     # Hashed so the cache never holds visitors' addresses in the clear.
-    address = client_ip_address(request)
+    address = client_bucket(client_ip_address(request))
     digest = hashlib.sha256(f"{settings.SECRET_KEY}:{address}".encode()).hexdigest()[:32]
     try:
         count = _count(caches[settings.PAGE_CACHE_ALIAS], f"{scope}:rate:{digest}", window_seconds)
@@ -36,6 +37,25 @@ def allow(request: HttpRequest, *, scope: str, limit: int, window_seconds: int) 
         logger.warning("Rate limit for %s unavailable (%s); request allowed", scope, error)
         return True
     return count <= limit
+
+
+def client_bucket(address: str) -> str:
+    """What one client is counted as: an IPv4 address itself; an IPv6
+    address's /64 network (one subnet: ISPs give each subscriber at least
+    one, RFC 6177, and a client may use any address in it, so counting
+    addresses would give it 2**64 allowances); an IPv4-mapped IPv6 address
+    as its IPv4 address.
+    Anything that is not an address (a UNIX socket) is returned unchanged."""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            return str(ip.ipv4_mapped)
+        # From the integer, so a zone ("fe80::1%eth0") cannot make a new network.
+        return str(ipaddress.IPv6Network((int(ip) >> 64 << 64, 64)))
+    return str(ip)
 
 
 def _count(cache: BaseCache, key: str, window: int) -> int:

@@ -25,10 +25,12 @@ from articles.diffing import diff_versions, version_label
 from articles.models import Article, Review
 from articles.readability import LONG_SENTENCE_WORDS, assess
 from articles.rendering import render
+from articles.text import normalise_text, strip_xml_illegal
 
 
 def step_parameters(step: workflow.Step, request: HttpRequest) -> dict[str, Any]:
-    """The step's parameters from the POST (text stripped). Raises ValueError
+    """The step's parameters from the POST (text with line endings
+    normalised, XML-illegal characters dropped, stripped). Raises ValueError
     for a ``version`` that is not a version number; a missing one is None,
     which the workflow refuses, after checking who is asking, with a message
     saying what is needed."""
@@ -40,7 +42,9 @@ def step_parameters(step: workflow.Step, request: HttpRequest) -> dict[str, Any]
                 raise ValueError(value)
             values[name] = int(value) if value else None
         else:
-            values[name] = value.strip()
+            # Characters no text column may hold everywhere (PostgreSQL refuses
+            # NUL: a 500) are dropped, as the public outputs drop them.
+            values[name] = strip_xml_illegal(normalise_text(value)).strip()
     return values
 
 

@@ -8,7 +8,8 @@ For each live guide, by how many days its review is due (``next_review_due``;
 a guide never reviewed is due since it was first published):
 
 - 90, 30 and 0 days before (``ARTICLE_REVIEW_REMINDER_DAYS``): the guide's
-  clinical owner is emailed (every clinical reviewer when it has none). Only
+  clinical owner is emailed (every clinical reviewer when it has none, or the
+  owner is no longer an active clinical reviewer). Only
   the latest stage reached is sent: a cycle that starts late does not send
   the earlier reminders after the later one.
 - ``ARTICLE_REVIEW_ESCALATION_DAYS`` (14) after: every clinical reviewer.
@@ -91,7 +92,9 @@ class Command(BaseCommand):
             if stage is None:
                 continue
             owner = article.clinical_owner
-            if stage in {Stage.DAYS_90, Stage.DAYS_30, Stage.DUE} and owner and owner.is_active:
+            # An owner who has left "Clinical reviewers" (or been deactivated)
+            # can no longer review: everyone is reminded instead.
+            if stage in {Stage.DAYS_90, Stage.DAYS_30, Stage.DUE} and owner in reviewers:
                 recipients = [owner]
             else:
                 recipients = reviewers
