@@ -1,5 +1,6 @@
 """The page cache's two tiers, both in the shared cache (Redis, or a
-directory on one machine), and their invalidation.
+directory on one machine), each process's copy of the pages it served last
+(:class:`_LocalPages`), and their invalidation.
 
 1. *Pages* (:func:`lookup_page`, :func:`store_page`, used by the
    middleware): the final response for a URL, tagged with the *generation*

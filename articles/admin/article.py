@@ -26,7 +26,7 @@ from articles import workflow
 from articles.admin import confirm
 from articles.admin.conflicts import ShowFormAgainOnConflict
 from articles.admin.content import ReferenceInline
-from articles.admin.evidence import EVIDENCE_PACKS_LABEL, download_evidence_packs
+from articles.admin.evidence import EVIDENCE_PACKS_LABEL, download_evidence_packs, may_download
 from articles.admin.history import ReadOnlyHistoryMixin
 from articles.admin.ids import article_or_404, parse_id
 from articles.admin.labels import state_column
@@ -350,7 +350,7 @@ class ArticleAdmin(
             if step.bulk is not None and step.permission(request.user):
                 name = f"{step.name}_selected"
                 actions[name] = (_bulk_action(step.name), name, step.bulk[0])
-        if self.has_view_permission(request):
+        if may_download(request.user):
             name = "download_evidence_packs"
             actions[name] = (download_evidence_packs, name, EVIDENCE_PACKS_LABEL)
         return actions

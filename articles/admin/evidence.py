@@ -7,7 +7,9 @@ from __future__ import annotations
 import io
 import json
 import zipfile
+from typing import Any
 
+from django.apps import apps
 from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
@@ -19,6 +21,23 @@ from articles.models import Article
 
 MAX_GUIDES = 50
 EVIDENCE_PACKS_LABEL = _("Download evidence packs (HTML and JSON)")
+# What a pack holds, by the permission that shows it in the admin; the
+# optional apps' only where they are installed.
+PACK_PERMISSIONS = (
+    ("articles", "articles.view_article"),
+    ("articles", "articles.view_revision"),
+    ("articles", "articles.view_review"),
+    ("feedback", "feedback.view_feedback"),
+    ("outside_review", "outside_review.view_outsidereview"),
+)
+
+
+def may_download(user: Any) -> bool:
+    """Whether ``user`` may download evidence packs: only who may see, in the
+    admin, everything a pack holds (guides, versions, reviews, reader
+    feedback, outside reviews). Editors, clinicians and administrators may."""
+    perms = [perm for app, perm in PACK_PERMISSIONS if apps.is_installed(app)]
+    return bool(user.has_perms(perms))
 
 
 @admin.action(description=EVIDENCE_PACKS_LABEL, permissions=["view"])
@@ -29,6 +48,9 @@ def download_evidence_packs(
     ``<slug>-evidence.html`` and ``<slug>-evidence.json`` for each selected
     guide. More than ``MAX_GUIDES`` at once is refused with a message (the
     pack is built in the request)."""
+    if not may_download(request.user):  # the action is offered only to them (get_actions)
+        model_admin.message_user(request, _("You may not download evidence packs."), level="error")
+        return None
     count = queryset.count()
     if count > MAX_GUIDES:
         model_admin.message_user(

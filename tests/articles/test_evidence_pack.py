@@ -231,7 +231,11 @@ def test_the_admin_action_downloads_a_zip_of_both_files_per_guide(client):
     from tests.factories import make_staff
 
     guides = [make_article(), make_article()]
-    client.force_login(make_staff("lead", perms=("articles.view_article",)))
+    # A governance lead sees everything a pack holds (articles.admin.evidence.may_download).
+    client.force_login(make_staff("lead", perms=(
+        "articles.view_article", "articles.view_revision", "articles.view_review",
+        "feedback.view_feedback", "outside_review.view_outsidereview",
+    )))  # fmt: skip
     response = client.post("/admin/articles/article/", {
         "action": "download_evidence_packs",
         "_selected_action": [g.pk for g in guides],

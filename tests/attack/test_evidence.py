@@ -21,12 +21,6 @@ def download(client, article):
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Left open: the action asks only for view_article, and "
-    "tests/articles/test_evidence_pack.py downloads packs as such a user; the fix "
-    "(view permission on everything a pack holds) is a policy change for the lead.",
-)
 def test_a_user_who_may_only_see_guides_gets_no_evidence_pack(client):
     article = make_article()
     edit(article, make_editor("ed"), body="New.")
