@@ -49,7 +49,7 @@ def test_touch_targets_are_at_least_24px(live_server, content, browser):
     page.goto(live_server.url + "/articles/reviewed-guide/")
     small = page.evaluate(
         """() => [...document.querySelectorAll(
-                'button, input, .site-nav a, .footer-links a, .breadcrumb a, .site-name, .urgent-help a')]
+                'button, input:not([type=hidden]), .site-nav a, .footer-links a, .breadcrumb a, .site-name, .urgent-help a')]
             .map(el => el.getBoundingClientRect())
             .filter(box => box.width < 24 || box.height < 24).length"""
     )
