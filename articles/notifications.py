@@ -27,7 +27,7 @@ from django.core.mail import send_mail
 from django.urls import reverse
 
 from articles import workflow
-from articles.models import CLINICAL_REVIEWERS_GROUP, Article, Review, Revision
+from articles.models import Article, Review, Revision
 
 logger = logging.getLogger("articles.notifications")
 
@@ -57,7 +57,7 @@ def recipients(step: str, article: Article, revision: Revision | None, actor: An
     if revision is None:
         return []
     if step == "submit":
-        clinicians = get_user_model().objects.filter(groups__name=CLINICAL_REVIEWERS_GROUP)
+        clinicians = workflow.clinicians()
         authors = workflow.authors_of_pending_changes(article)
         return _addresses([user for user in clinicians if user.pk not in authors], actor)
     if step == "request_changes":

@@ -7,13 +7,13 @@ import logging
 from collections.abc import Callable
 from typing import cast
 
-from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.mail import send_mass_mail
 from django.db import transaction
 from django.urls import reverse
 
-from articles.models import CLINICAL_REVIEWERS_GROUP, Article
+from articles import workflow
+from articles.models import Article
 from feedback.models import Feedback, SafetyTerm
 from feedback.text import find_safety_terms
 
@@ -73,11 +73,7 @@ def record_feedback(
 def clinician_addresses(exclude: AbstractBaseUser | AnonymousUser | None = None) -> list[str]:
     """Email addresses of active clinical reviewers, without ``exclude``'s
     (the person whose action caused the email), each once, sorted."""
-    users = (
-        get_user_model()
-        .objects.filter(groups__name=CLINICAL_REVIEWERS_GROUP, is_active=True)
-        .exclude(email="")
-    )
+    users = workflow.clinicians().exclude(email="")
     if exclude is not None and exclude.is_authenticated:
         users = users.exclude(pk=exclude.pk)
         excluded = (getattr(exclude, "email", "") or "").lower()

@@ -29,17 +29,17 @@ import datetime
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from articles import workflow
-from articles.models import CLINICAL_REVIEWERS_GROUP, Article, ReviewReminder
+from articles.models import Article, ReviewReminder
 
 Stage = ReviewReminder.Stage
 _BEFORE = {90: Stage.DAYS_90, 30: Stage.DAYS_30, 0: Stage.DUE}
+_REMINDERS = set(_BEFORE.values())
 
 
 def due_date(article: Article) -> datetime.date:
@@ -80,11 +80,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         today = _date(options["today"]) if options["today"] else timezone.localdate()
-        reviewers = list(
-            get_user_model()
-            .objects.filter(groups__name=CLINICAL_REVIEWERS_GROUP, is_active=True)
-            .order_by("username")
-        )
+        reviewers = list(workflow.clinicians())
         guides = Article.objects.published().select_related("clinical_owner").order_by("pk")
         for article in guides:
             due = due_date(article)
@@ -94,7 +90,7 @@ class Command(BaseCommand):
             owner = article.clinical_owner
             # An owner who has left "Clinical reviewers" (or been deactivated)
             # can no longer review: everyone is reminded instead.
-            if stage in {Stage.DAYS_90, Stage.DAYS_30, Stage.DUE} and owner in reviewers:
+            if owner is not None and stage in _REMINDERS and owner in reviewers:
                 recipients = [owner]
             else:
                 recipients = reviewers

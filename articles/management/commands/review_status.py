@@ -9,13 +9,13 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db.models import F
 from django.utils import timezone
 
-from articles.models import CLINICAL_REVIEWERS_GROUP, Article
+from articles import workflow
+from articles.models import Article
 
 
 class Command(BaseCommand):
@@ -50,10 +50,7 @@ class Command(BaseCommand):
         self.stdout.write(report)
         if options["email"] and (overdue or soon):
             recipients = list(
-                get_user_model()
-                .objects.filter(groups__name=CLINICAL_REVIEWERS_GROUP, is_active=True)
-                .exclude(email="")
-                .values_list("email", flat=True)
+                workflow.clinicians().exclude(email="").values_list("email", flat=True)
             )
             if recipients:
                 send_mail("Health guides due for clinical review", report, None, recipients)
