@@ -353,6 +353,7 @@ def test_the_admin_has_the_urls_this_test_must_reach():
         assert expected in names
 
 
+@pytest.mark.slow  # every admin URL with every POST: an exhaustive walk
 @pytest.mark.parametrize("actor", ["editor", "clinician", "dual"])
 def test_no_admin_post_changes_the_live_copy_or_an_approval_outside_the_workflow(
     client, actors, content, workflow_calls, actor
@@ -407,6 +408,7 @@ def test_the_history_form_post_of_an_entry_older_than_the_approval_writes_nothin
 BAD_IDS = ["abc", "1abc", "-1", "1.5", "²", "99999999999999999999999", "%00"]
 
 
+@pytest.mark.slow  # every admin URL with every bad id: an exhaustive walk
 @pytest.mark.parametrize("bad", BAD_IDS)
 def test_a_non_numeric_id_in_any_admin_url_is_a_404_or_a_message_never_a_500(
     client, actors, content, bad

@@ -101,6 +101,7 @@ def seeded() -> None:
     call_command("seed_demo", stdout=StringIO())
 
 
+@pytest.mark.slow  # seeds the database for each generated fixture
 @FUZZ
 @given(entries=st.lists(fixture_entries(), min_size=1, max_size=6))
 def test_load_guides_ends_in_a_message_or_a_complete_load(tmp_path_factory, seeded, entries):
@@ -208,6 +209,7 @@ def admin_guide(client) -> Article:
     return make_article(author=editor, slug="fz-admin-guide")
 
 
+@pytest.mark.slow  # every admin POST target with generated fields
 @FUZZ
 @given(target=admin_targets, data=admin_fields)
 def test_admin_posts_end_in_a_message_or_a_save_never_a_500_or_half_a_write(

@@ -23,7 +23,8 @@ from tests.factories import make_clinician, make_editor, make_legacy_article, ma
 from tests.markdown_inputs import GENERATORS, nested_list, python_calls
 
 LIMIT = settings.ARTICLE_BODY_MAX_CHARS
-SIZES = [2_000, 20_000, LIMIT]
+# The two larger sizes are exhaustive walks (make test); make check keeps the first.
+SIZES = [2_000, *(pytest.param(size, marks=pytest.mark.slow) for size in (20_000, LIMIT))]
 
 
 # Python calls allowed for one check or one render of any text up to the

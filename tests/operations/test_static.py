@@ -5,6 +5,7 @@ from django.core.management import call_command
 from django.test import override_settings
 
 
+@pytest.mark.slow  # collectstatic compresses every static file
 def test_collectstatic_builds_the_compressed_manifest(tmp_path):
     """Production serves hashed, compressed files through whitenoise."""
     storages = {
@@ -17,6 +18,7 @@ def test_collectstatic_builds_the_compressed_manifest(tmp_path):
     assert list(tmp_path.glob("css/site.*.css.gz"))
 
 
+@pytest.mark.slow  # runs collectstatic first
 @pytest.mark.django_db
 def test_pages_link_hashed_static_files_in_production_storage(client, tmp_path):
     storages = {

@@ -290,6 +290,7 @@ def _add_guides(topic, count):
     return article
 
 
+@pytest.mark.slow  # publishes 50 guides per page type
 @pytest.mark.parametrize("page", sorted(PUBLIC_PAGES))
 def test_public_pages_use_the_same_few_queries_for_1_or_50_guides(
     client, django_assert_num_queries, page
