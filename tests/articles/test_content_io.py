@@ -162,10 +162,18 @@ def test_a_reference_to_a_missing_object_is_refused(tmp_path):
 
 # Round trip and backup ----------------------------------------------------------------
 
-DUMP_ARGS = [
-    "articles", "auth.user", "auth.group",
-    "--natural-foreign", "--natural-primary", "--indent", "1",
-]  # fmt: skip
+README = FIXTURE.parent.parent / "README.md"
+
+
+def _readme_backup_args() -> list[str]:
+    """The arguments of the README's backup command, so these tests run the
+    command operators are told to run, not a copy that can drift from it."""
+    match = re.search(r"manage\.py dumpdata (.+?) --output", README.read_text(), re.S)
+    assert match, "README.md has no dumpdata backup command"
+    return match.group(1).replace("\\\n", " ").split()
+
+
+DUMP_ARGS = _readme_backup_args()
 
 
 def _dump() -> list[dict]:
@@ -188,6 +196,29 @@ def _content() -> None:
     workflow.submit(article=article, user=editor)
     approve(article, clinician)
     make_article(live=False, author=editor, slug="draft-only")
+    # What readers and outside experts said is part of a guide's record (the
+    # evidence pack counts it): a backup that dropped it would lose data.
+    from feedback.models import Feedback
+    from outside_review.services import create_link, record_response
+
+    article.refresh_from_db()
+    Feedback.objects.create(article=article, version=article.live_version, answer="no",
+                            comment="Unclear.")  # fmt: skip
+    link, _token = create_link(revision=article.revisions.order_by("number").last(),
+                               created_by=clinician, invitee="pharmacist")  # fmt: skip
+    record_response(link=link, name="A Pharmacist", role="Pharmacist", comment="Fine.",
+                    recommendation="agree")  # fmt: skip
+
+
+def test_the_readme_backup_holds_every_app_that_stores_data():
+    """Every project app with models is named in the README's backup command."""
+    from django.apps import apps
+
+    ours = {config.label for config in apps.get_app_configs()
+            if config.path.startswith(str(README.parent)) and "site-packages" not in config.path
+            and list(config.get_models())}  # fmt: skip
+    assert ours, "no project app found"
+    assert ours <= set(DUMP_ARGS), f"missing from the README backup: {ours - set(DUMP_ARGS)}"
 
 
 # Flushing inside a test transaction is refused by PostgreSQL (pending
