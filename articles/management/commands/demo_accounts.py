@@ -19,7 +19,7 @@ from django.core.management.base import BaseCommand
 
 # Username, role, and for the clinician the public name: readers see it under
 # "Reviewed by", so it must not pass for a real clinician.
-DEMO_ACCOUNTS = (
+DEMO_ACCOUNTS: tuple[tuple[str, str, dict[str, str]], ...] = (
     ("eddie", "editor", {}),
     ("cleo", "clinician", {"display_name": "Cleo Adams (demonstration clinician)",
                            "job_title": "Demonstration account"}),
