@@ -21,12 +21,13 @@ the public allow-lists plus the diff's own marks, before it is marked safe.
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from html import escape as escape_text
 from html.parser import HTMLParser
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, NamedTuple, cast
 
 import nh3
 from django.core.exceptions import ObjectDoesNotExist
@@ -173,8 +174,9 @@ def _clean(html: str, *, marks: bool) -> str:
     )  # fmt: skip
 
 
-@dataclass(frozen=True)
-class _Token:
+class _Token(NamedTuple):
+    """A tag or a word; a tuple, so difflib hashes and compares it in C."""
+
     kind: str  # "open", "close", "void" or "text"
     tag: str  # the element's name; "" for text
     raw: str  # a tag as sanitised markup, or the text unescaped
@@ -386,10 +388,16 @@ def _diff_blocks(writer: _Writer, old_blocks: Sequence[tuple[_Token, ...]],
                 writer.whole(block, "ins")
 
 
+@functools.lru_cache(maxsize=8)
+def _body_blocks(text: str) -> tuple[tuple[_Token, ...], ...]:
+    """A body as readers see it, in blocks of tokens. Cached: the versions
+    page compares each version with the one before and the one after."""
+    return tuple(_blocks(_tokens(_clean(rendering.render(text).html, marks=False))))
+
+
 def _body_diff(old: str, new: str) -> SafeString:
     """The two bodies rendered as readers see them, words marked."""
-    old_blocks = _blocks(_tokens(_clean(rendering.render(old).html, marks=False)))
-    new_blocks = _blocks(_tokens(_clean(rendering.render(new).html, marks=False)))
+    old_blocks, new_blocks = _body_blocks(old), _body_blocks(new)
     writer = _Writer()
     _diff_blocks(writer, old_blocks, new_blocks)
     writer.flush()
