@@ -52,7 +52,7 @@ class FieldDiff:
     changed: bool
     table: SafeString
     rendered: str = ""  # safe markup (SafeString) from rendered_diff
-    source_label: str = ""
+    rendered_label: str = ""  # "Body" where ``label`` says "Body (Markdown)"
     name: str = ""  # the VERSION_FIELDS name
 
 
@@ -444,10 +444,10 @@ def diff_versions(old: dict | None, new: dict, *, old_label: str = "Live",
         before, after = field_lines(name, old.get(name, "")), field_lines(name, new.get(name, ""))
         changed = before != after
         diffs.append(FieldDiff(
-            label=escape(RENDERED_LABELS[name]), changed=changed,
+            label=escape(label), changed=changed,
             table=_table(before, after, old_label, new_label),
             rendered=rendered_diff(name, old.get(name, ""), new.get(name, "")) if changed else "",
-            source_label=escape(label), name=name,
+            rendered_label=escape(RENDERED_LABELS[name]), name=name,
         ))  # fmt: skip
     return VersionDiff(diffs, old_label=old_label, new_label=new_label)
 
