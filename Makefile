@@ -54,8 +54,10 @@ run: setup-runtime
 	$(DEV_ENV) $(BIN)/python manage.py seed_demo
 	$(DEV_ENV) $(BIN)/python manage.py runserver 127.0.0.1:$(PORT) --noreload
 
-# stdout is the accounts and their passwords; everything else goes to stderr.
-demo: setup-runtime
+# stdout is the accounts and their passwords; everything else (the set-up
+# on a fresh checkout included) goes to stderr.
+demo:
+	@$(MAKE) --no-print-directory setup-runtime >&2
 	@$(DEV_ENV) $(BIN)/python manage.py migrate --noinput >&2
 	@$(DEV_ENV) $(BIN)/python manage.py seed_demo >&2
 	@$(DEV_ENV) $(BIN)/python manage.py demo_accounts

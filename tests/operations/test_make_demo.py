@@ -19,7 +19,7 @@ ACCOUNT_LINE = re.compile(r"^(eddie|cleo)\t(\S{12,})\t(editor|clinician)$")
 
 
 def make(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    result = subprocess.run(["make", "-s", *args], cwd=ROOT, env=env, capture_output=True,
+    result = subprocess.run(["make", *args], cwd=ROOT, env=env, capture_output=True,
                             text=True, check=False, timeout=600)  # fmt: skip
     assert result.returncode == 0, f"make {' '.join(args)} failed:\n{result.stderr}"
     return result
@@ -43,7 +43,7 @@ def test_make_demo_prints_passwords_that_log_in_on_the_port_make_run_was_given(t
         env = site_env(url, tmp_path)
         first = make(env, "demo")
         lines = first.stdout.splitlines()
-        assert len(lines) == 2, "stdout is the two accounts and nothing else"
+        assert len(lines) == 2, "stdout (without make -s) is the two accounts and nothing else"
         accounts = {}
         for line in lines:
             found = ACCOUNT_LINE.match(line)
