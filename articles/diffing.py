@@ -26,6 +26,7 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from html import escape as escape_text
+from html import unescape
 from html.parser import HTMLParser
 from typing import TYPE_CHECKING, NamedTuple, cast
 
@@ -262,9 +263,10 @@ class _Writer:
         self.run.append(str(token))
 
     def removed_image(self, token: _Token) -> None:
+        # The alt text as written: the markup holds it escaped.
         alt = re.search(r'\balt="([^"]*)"', token.raw)
         self.text(_Token("text", "", gettext("[image: %(alt)s]") % {
-            "alt": (alt.group(1) if alt else "")}), "del")  # fmt: skip
+            "alt": unescape(alt.group(1)) if alt else ""}), "del")  # fmt: skip
 
     def added_image(self, token: _Token) -> None:
         self.flush()

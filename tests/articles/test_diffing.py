@@ -111,10 +111,10 @@ def test_ids_are_dropped_so_the_page_never_repeats_one():
 
 
 def test_an_added_image_is_marked_and_a_removed_one_named():
-    html = rendered_diff("body", "![Old chart](https://example.org/a.png)",
+    html = rendered_diff("body", "![Old & new chart](https://example.org/a.png)",
                          "![New chart](https://example.org/b.png)")  # fmt: skip
     assert '<span class="visually-hidden">added image: </span><img' in html
-    assert ("del", "[image: Old chart]") in words(html)
+    assert ("del", "[image: Old &amp; new chart]") in words(html), "escaped once"
 
 
 @pytest.mark.parametrize("name", sorted(VECTORS))
