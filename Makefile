@@ -1,6 +1,8 @@
 # Entry points, all safe to run again:
 #   make run    set up a local SQLite site with both guides on http://127.0.0.1:8000
-#               (runtime requirements only, as in production)
+#               (runtime requirements only, as in production); PORT=8001 picks another port
+#   make demo   the demo editor and clinician (after make run, or before: it migrates too),
+#               their new passwords on stdout, one "username password role" line each
 #   make test   set up the development environment, then lint and the whole suite with
 #               branch coverage and its floors (what CI runs, on SQLite and PostgreSQL)
 #   make check  the unit tests: no browser, no server or other process (about 90 s on 2 cores)
@@ -19,7 +21,9 @@ PIP_COMPILE = $(BIN)/pip-compile --quiet --generate-hashes --allow-unsafe --stri
 # plain HTTP. Production reads the same variables from its own environment.
 DEV_ENV = DJANGO_SECRET_KEY="$$(cat .secret_key)" DJANGO_ALLOWED_HOSTS=127.0.0.1,localhost DJANGO_HTTPS=0
 
-.PHONY: run test check setup setup-runtime system-packages lint coverage-floors lock
+PORT ?= 8000
+
+.PHONY: run demo test check setup setup-runtime system-packages lint coverage-floors lock
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -48,7 +52,15 @@ run: setup-runtime
 	$(DEV_ENV) $(BIN)/python manage.py migrate --noinput
 	$(DEV_ENV) $(BIN)/python manage.py collectstatic --noinput --verbosity 0
 	$(DEV_ENV) $(BIN)/python manage.py seed_demo
-	$(DEV_ENV) $(BIN)/python manage.py runserver 127.0.0.1:8000 --noreload
+	$(DEV_ENV) $(BIN)/python manage.py runserver 127.0.0.1:$(PORT) --noreload
+
+# stdout is the accounts and their passwords; everything else (the set-up
+# on a fresh checkout included) goes to stderr.
+demo:
+	@$(MAKE) --no-print-directory setup-runtime >&2
+	@$(DEV_ENV) $(BIN)/python manage.py migrate --noinput >&2
+	@$(DEV_ENV) $(BIN)/python manage.py seed_demo >&2
+	@$(DEV_ENV) $(BIN)/python manage.py demo_accounts
 
 # The browser tests need Debian's Chromium, the HTML checker Java and the
 # proxy tests nginx; install whichever is missing (never a browser download).

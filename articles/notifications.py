@@ -14,17 +14,24 @@ acted, and never to an inactive account or one without an address. Sent
 with ``EMAIL_BACKEND`` (the console by default). A failure to send is
 logged and swallowed: the step is already committed, and the admin must
 not show an error page for it (docs/decisions/0017-editorial-experience.md).
+
+The daily digest of guides due for review (:func:`send_review_digests`,
+``manage.py review_digest``) is at the end.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from datetime import date
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.cache import cache
 from django.core.mail import send_mail
 from django.urls import reverse
+from django.utils import timezone
 
 from articles import workflow
 from articles.models import Article, Review, Revision
@@ -110,3 +117,106 @@ def notify_step_done(sender: type, *, step: str, article: Article, revision: Rev
             "notification for %s of guide %s not sent", step, article.pk,
             extra={"fields": {"step": step, "guide_id": article.pk}},
         )  # fmt: skip
+
+
+# The daily digest -----------------------------------------------------------------
+#
+# ``manage.py review_digest`` (cron, once or more a day) emails each clinical
+# reviewer one list of the live guides whose review is overdue or due within
+# ARTICLE_REVIEW_DUE_SOON_DAYS and that are theirs: those they own, and
+# those with no active clinical owner (which are everyone's). A clinician
+# with nothing due gets nothing.
+
+# How long a sent digest is remembered: the day it was sent for, and the next
+# (a run just after midnight in another time zone).
+DIGEST_MEMORY_SECONDS = 2 * 24 * 60 * 60
+
+
+def digest_guides(today: date) -> list[Article]:
+    """Live guides whose review is overdue or due within
+    ``ARTICLE_REVIEW_DUE_SOON_DAYS`` of ``today``, soonest due first (never
+    reviewed first of all)."""
+    due = Article.objects.review_overdue(today) | Article.objects.review_due_within(
+        settings.ARTICLE_REVIEW_DUE_SOON_DAYS, today
+    )
+    guides = list(due.distinct().select_related("clinical_owner"))
+    return sorted(guides, key=lambda guide: (guide.next_review_due or date.min, guide.pk))
+
+
+def digests(today: date) -> list[tuple[Any, list[Article]]]:
+    """(clinician, their guides) for every active clinical reviewer with an
+    address and something due: guides they own, and guides whose owner is
+    nobody or no longer an active clinical reviewer."""
+    clinicians = list(workflow.clinicians())
+    active = {user.pk for user in clinicians}
+    reviewers = [user for user in clinicians if user.email]
+    guides = digest_guides(today)
+    result = []
+    for user in reviewers:
+        theirs = [
+            guide for guide in guides
+            if guide.clinical_owner_id == user.pk or guide.clinical_owner_id not in active
+        ]  # fmt: skip
+        if theirs:
+            result.append((user, theirs))
+    return result
+
+
+def _digest_key(today: date, user: Any) -> str:
+    return f"articles:review-digest:{today.isoformat()}:{user.pk}"
+
+
+def _claim_digest(today: date, user: Any) -> bool:
+    """Record that ``user``'s digest for ``today`` is being sent; False when
+    a run (this one or another at the same time) has recorded it already.
+    ``cache.add`` is atomic, so two runs at once send one digest."""
+    return cache.add(_digest_key(today, user), timezone.now().isoformat(),
+                     DIGEST_MEMORY_SECONDS)  # fmt: skip
+
+
+def digest_message(user: Any, guides: list[Article], today: date) -> tuple[str, str]:
+    """The subject and plain-text body of ``user``'s digest for ``today``."""
+    overdue = sum(1 for guide in guides if _days_left(guide, today) < 0)
+    subject = f"Clinical review digest, {today:%-d %B %Y}: {len(guides)} guide(s) due"
+    if overdue:
+        subject += f", {overdue} overdue"
+    lines = [f"Guides due for clinical review, as of {today:%-d %B %Y}:", ""]
+    for guide in guides:
+        days = _days_left(guide, today)
+        if guide.next_review_due is None:
+            when = "never reviewed: due now"
+        elif days < 0:
+            when = f"overdue by {-days} day(s) (due {guide.next_review_due:%-d %B %Y})"
+        else:
+            when = f"due {guide.next_review_due:%-d %B %Y}, in {days} day(s)"
+        link = reverse("admin:articles_article_change", args=[guide.pk])
+        lines += [f"- {guide.live_title or guide.title}: {when}", f"  {link}"]
+    lines += ["", "Open the guide, then “Confirm still accurate” or edit it and submit the change."]
+    return subject, "\n".join(lines)
+
+
+def _days_left(guide: Article, today: date) -> int:
+    return (guide.next_review_due - today).days if guide.next_review_due else -1
+
+
+def send_review_digests(today: date) -> list[tuple[Any, list[Article]]]:
+    """Email each clinician with guides due their digest for ``today``,
+    at most once a day however often this runs. Returns the digests sent.
+    A failure to send is logged, and forgotten so that the next run tries
+    again."""
+    sent = []
+    for user, guides in digests(today):
+        if not _claim_digest(today, user):
+            continue
+        subject, body = digest_message(user, guides, today)
+        try:
+            send_mail(subject, body, None, [user.email])
+        except Exception:
+            cache.delete(_digest_key(today, user))
+            logger.exception(
+                "review digest for %s not sent", user.get_username(),
+                extra={"fields": {"user_id": user.pk, "date": today.isoformat()}},
+            )  # fmt: skip
+            continue
+        sent.append((user, guides))
+    return sent

@@ -33,6 +33,9 @@ class ReviewQueueAdmin(admin.ModelAdmin):
                     "render_change_note", "open_link"]  # fmt: skip
     list_display_links = None
 
+    class Media:
+        css = {"all": ["css/admin-a11y.css"]}
+
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         return ReviewQueue.objects.review_queue_for(staff_user(request)).select_related(
             "updated_by__reviewer_profile", "reviewed_by__reviewer_profile"

@@ -30,8 +30,8 @@ def test_the_versions_page_heads_each_comparison_with_its_two_versions(client):
     headings = diff_headings(html)
     assert "Live" not in " ".join(headings)
     assert "Working copy" not in " ".join(headings)
-    assert any(h.startswith("v1, first, ") for h in headings)
-    assert any(h.startswith("v2, second, ") for h in headings)
+    assert any(h.startswith("Version 1 (first, ") for h in headings)
+    assert any(h.startswith("Version 2 (second, ") for h in headings)
     assert "Nothing yet" in headings, "the first version is compared with nothing"
 
 
@@ -42,8 +42,8 @@ def test_the_review_panel_names_the_live_and_working_versions(client):
     client.force_login(editor)
     html = client.get(f"/admin/articles/article/{article.pk}/change/").content.decode()
     headings = diff_headings(html)
-    assert any(h.startswith("Live: v1, ed, ") for h in headings)
-    assert any(h.startswith("Working copy: v2, ed, ") for h in headings)
+    assert any(h.startswith("Live: Version 1 (ed, ") for h in headings)
+    assert any(h.startswith("Working copy: Version 2 (ed, ") for h in headings)
 
 
 def test_diff_headings_are_escaped():

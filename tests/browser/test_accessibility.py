@@ -103,3 +103,88 @@ def test_motion_is_reduced_when_the_reader_asks(live_server, content, page):
     page.goto(live_server.url + "/articles/reviewed-guide/")
     behaviour = page.evaluate("getComputedStyle(document.documentElement).scrollBehavior")
     assert behaviour == "auto"
+
+
+# The admin pages the project adds (issue 13, Deliver 9) ---------------------------
+
+ADMIN_PAGES = {
+    "dashboard": "/admin/",
+    "review queue": "/admin/articles/reviewqueue/",
+    "versions": "/admin/articles/article/{pk}/versions/",
+}
+
+
+def wcag_violations(page, context: str | None = None) -> tuple[int, str]:
+    """axe's WCAG 2.2 A/AA violations on the page (or the part ``context``
+    selects): their number and report."""
+    results = Axe().run(
+        page,
+        context=context,
+        options={"runOnly": {"type": "tag", "values": WCAG_TAGS}, "resultTypes": ["violations"]},
+    )
+    return results.violations_count, results.generate_report()
+
+
+@pytest.fixture
+def change_in_review(guides):
+    """A live seed guide with a change an editor submitted, and the
+    clinician ``cleo`` to review it; returns the guide."""
+    from articles import workflow
+    from articles.models import Article
+    from tests.factories import edit, make_clinician, make_editor
+
+    editor = make_editor("eddie")
+    make_clinician("cleo")
+    article = Article.objects.get(slug="diazepam-for-sleep")
+    edit(article, editor, title=article.title + " (adults)",
+         body=article.body.replace("Diazepam", "Diazepam (Valium)", 1)
+         + "\n\n- Never share diazepam with anyone else.\n")  # fmt: skip
+    workflow.submit(article=Article.objects.get(pk=article.pk), user=editor)
+    return article
+
+
+def admin_log_in(page, base: str, username: str) -> None:
+    page.goto(f"{base}/admin/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", "pw")
+    page.click("input[type=submit]")
+    expect(page.locator("#user-tools")).to_contain_text(username)
+
+
+@pytest.mark.parametrize("name", sorted(ADMIN_PAGES))
+def test_admin_page_has_no_wcag_violations(live_server, change_in_review, page, name):
+    """axe finds zero WCAG 2.2 A/AA violations on the clinician's dashboard,
+    review queue and versions page, with every disclosure opened (the diffs
+    and their Markdown tables included)."""
+    admin_log_in(page, live_server.url, "cleo")
+    page.goto(live_server.url + ADMIN_PAGES[name].format(pk=change_in_review.pk))
+    page.eval_on_selector_all("details", "els => els.forEach(e => { e.open = true; })")
+    count, report = wcag_violations(page)
+    assert count == 0, report
+
+
+def test_a_clinician_reads_the_rendered_diff_then_opens_the_source(
+    live_server, change_in_review, page
+):
+    """From the review queue, the guide's change shows as readers will see
+    it: a visible legend, added words underlined and removed ones struck
+    through; one click shows the Markdown source diff."""
+    admin_log_in(page, live_server.url, "cleo")
+    page.goto(live_server.url + "/admin/articles/reviewqueue/")
+    page.get_by_role("link", name="Review", exact=True).click()
+    diff = page.locator(".review-diff")
+    legend = diff.locator(".diff-legend")
+    expect(legend).to_be_visible()
+    expect(legend).to_have_text("Underlined: added; struck through: removed.")
+    added = diff.locator(".diff-field-body ins.diff-mark", has_text="Valium").first
+    expect(added).to_be_visible()
+    assert added.evaluate("e => getComputedStyle(e).textDecorationLine") == "underline"
+    expect(diff.locator(".diff-field-title ins.diff-mark")).to_contain_text("(adults)")
+    expect(diff.locator(".diff-field-body li", has_text="Never share diazepam")).to_be_visible()
+    source = diff.locator("details.diff-source table.diff", has_text="Never share diazepam")
+    expect(source).to_be_hidden()
+    diff.get_by_text("Markdown source, line by line").click()
+    expect(source).to_be_visible()
+    expect(source).to_contain_text("Never share diazepam with anyone else.")
+    count, report = wcag_violations(page, ".review-diff")
+    assert count == 0, report

@@ -69,8 +69,8 @@ def test_editor_submits_clinician_approves_and_the_public_sees_it(
     clinician.get_by_role("link", name="Review", exact=True).click()
     diff = clinician.locator(".review-diff")
     expect(diff).to_contain_text("Differences from the live version")
-    expect(diff.locator("table.diff .diff_add").first).to_be_visible()
-    expect(diff).to_contain_text("Never share diazepam")
+    expect(diff.locator("ins.diff-mark").first).to_be_visible()
+    expect(diff.locator(".diff-rendered")).to_contain_text("Never share diazepam")
     clinician.get_by_role("button", name="Approve and publish").click()
     expect(clinician.locator(".messagelist")).to_contain_text("Approve and publish")
 
