@@ -39,6 +39,14 @@ from articles.models import Article, Review, Revision
 logger = logging.getLogger("articles.notifications")
 
 
+def absolute_url(path: str) -> str:
+    """``path`` (from ``reverse`` or ``get_absolute_url``, starting with
+    "/") as a full address on ``settings.SITE_URL``, for emails: mail
+    clients make links only of full addresses, and cron jobs have no request
+    to take the host from."""
+    return f"{settings.SITE_URL}{path}"
+
+
 def _addresses(users: Iterable[Any], actor: Any) -> list[str]:
     """Sorted, de-duplicated addresses of the active ``users``, without the actor's."""
     return sorted({
@@ -80,7 +88,7 @@ def _message(step: str, article: Article, revision: Revision, actor: Any) -> tup
     profile = workflow.public_profile(actor) if step != "submit" else None
     if profile is not None:
         who = profile.public_name
-    link = reverse("admin:articles_article_change", args=[article.pk])
+    link = absolute_url(reverse("admin:articles_article_change", args=[article.pk]))
     title = revision.title or article.title
     if step == "submit":
         subject = f"For clinical review: {title}"
@@ -189,7 +197,7 @@ def digest_message(user: Any, guides: list[Article], today: date) -> tuple[str, 
             when = f"overdue by {-days} day(s) (due {guide.next_review_due:%-d %B %Y})"
         else:
             when = f"due {guide.next_review_due:%-d %B %Y}, in {days} day(s)"
-        link = reverse("admin:articles_article_change", args=[guide.pk])
+        link = absolute_url(reverse("admin:articles_article_change", args=[guide.pk]))
         lines += [f"- {guide.live_title or guide.title}: {when}", f"  {link}"]
     lines += ["", "Open the guide, then “Confirm still accurate” or edit it and submit the change."]
     return subject, "\n".join(lines)

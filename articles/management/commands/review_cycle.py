@@ -36,6 +36,7 @@ from django.utils import timezone
 
 from articles import workflow
 from articles.models import Article, ReviewReminder
+from articles.notifications import absolute_url
 
 Stage = ReviewReminder.Stage
 _BEFORE = {90: Stage.DAYS_90, 30: Stage.DAYS_30, 0: Stage.DUE}
@@ -131,7 +132,7 @@ class Command(BaseCommand):
                 "The page now tells readers that it is overdue for clinical review and asks "
                 "search engines not to index it, until a clinician reviews it."
             )
-        lines.append(f"Public page: {article.get_absolute_url()}")
+        lines.append(f"Public page: {absolute_url(article.get_absolute_url())}")
         # One email per step, to everyone it concerns at once.
         send_mail(
             f"Clinical review: {article.live_title} ({label.lower()})",
