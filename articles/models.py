@@ -68,6 +68,8 @@ SOURCE_FIELDS = ("order", "title", "publisher", "url", "date_accessed")
 # Hash schemes: 1 covered title, summary and body only (versions written
 # before migration 0010); 2 covers every field in VERSION_FIELDS.
 HASH_SCHEME = 2
+# A clinician's reason for approving a version above the SMOG target: one line.
+SMOG_REASON_MAX_CHARS = 200
 
 
 def content_hash(title: str, summary: str, body: str, **rest: object) -> str:
@@ -769,6 +771,26 @@ class Review(models.Model):
     reviewer_registration_number = models.CharField(
         _("registration number"), max_length=40, blank=True
     )
+    # Plain English at the approval: the version's SMOG grade, the site's
+    # target then, and the clinician's reason when the grade was above it.
+    smog_grade = models.FloatField(
+        _("SMOG grade"),
+        null=True,
+        blank=True,
+        help_text=_("The approved version's SMOG grade, measured at the approval."),
+    )
+    smog_target = models.FloatField(
+        _("SMOG target"),
+        null=True,
+        blank=True,
+        help_text=_("The site's SMOG target when the version was approved."),
+    )
+    smog_reason = models.CharField(
+        _("reason for approving above the SMOG target"),
+        max_length=SMOG_REASON_MAX_CHARS,
+        blank=True,
+        help_text=_("Required when the approved version's SMOG grade is above the target."),
+    )
     created_at = models.DateTimeField(_("reviewed"), default=timezone.now)
 
     class Meta:
@@ -784,6 +806,16 @@ class Review(models.Model):
                 condition=~models.Q(decision="changes_requested") | ~models.Q(comment=""),
                 name="review_changes_need_comment",
                 violation_error_message=_("Say what needs to change."),
+            ),
+            models.CheckConstraint(
+                condition=models.Q(smog_grade__isnull=True)
+                | models.Q(smog_target__isnull=True)
+                | models.Q(smog_grade__lte=models.F("smog_target"))
+                | ~models.Q(smog_reason=""),
+                name="review_above_smog_target_needs_reason",
+                violation_error_message=_(
+                    "An approval above the SMOG target needs the clinician's reason."
+                ),
             ),
         ]
 
