@@ -39,7 +39,6 @@ from django.utils.translation import gettext_lazy
 from simple_history.utils import bulk_create_with_history
 
 from articles import rendering
-from articles.readability import assess
 from articles.models import (
     CLINICAL_REVIEWERS_GROUP,
     LIVE_FIELDS,
@@ -56,6 +55,7 @@ from articles.models import (
     render_version,
     sources_snapshot,
 )
+from articles.readability import assess
 from articles.signals import send_public_changed_on_commit, workflow_step_done
 
 if TYPE_CHECKING:

@@ -5,30 +5,54 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('articles', '0014_search_synonyms_trigram'),
+        ("articles", "0014_search_synonyms_trigram"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='review',
-            name='smog_grade',
-            field=models.FloatField(blank=True, help_text="The approved version's SMOG grade, measured at the approval.", null=True, verbose_name='SMOG grade'),
+            model_name="review",
+            name="smog_grade",
+            field=models.FloatField(
+                blank=True,
+                help_text="The approved version's SMOG grade, measured at the approval.",
+                null=True,
+                verbose_name="SMOG grade",
+            ),
         ),
         migrations.AddField(
-            model_name='review',
-            name='smog_reason',
-            field=models.CharField(blank=True, help_text="Required when the approved version's SMOG grade is above the target.", max_length=200, verbose_name='reason for approving above the SMOG target'),
+            model_name="review",
+            name="smog_reason",
+            field=models.CharField(
+                blank=True,
+                help_text="Required when the approved version's SMOG grade is above the target.",
+                max_length=200,
+                verbose_name="reason for approving above the SMOG target",
+            ),
         ),
         migrations.AddField(
-            model_name='review',
-            name='smog_target',
-            field=models.FloatField(blank=True, help_text="The site's SMOG target when the version was approved.", null=True, verbose_name='SMOG target'),
+            model_name="review",
+            name="smog_target",
+            field=models.FloatField(
+                blank=True,
+                help_text="The site's SMOG target when the version was approved.",
+                null=True,
+                verbose_name="SMOG target",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='review',
-            constraint=models.CheckConstraint(condition=models.Q(('smog_grade__isnull', True), ('smog_target__isnull', True), ('smog_grade__lte', models.F('smog_target')), models.Q(('smog_reason', ''), _negated=True), _connector='OR'), name='review_above_smog_target_needs_reason', violation_error_message="An approval above the SMOG target needs the clinician's reason."),
+            model_name="review",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("smog_grade__isnull", True),
+                    ("smog_target__isnull", True),
+                    ("smog_grade__lte", models.F("smog_target")),
+                    models.Q(("smog_reason", ""), _negated=True),
+                    _connector="OR",
+                ),
+                name="review_above_smog_target_needs_reason",
+                violation_error_message="An approval above the SMOG target needs the clinician's reason.",
+            ),
         ),
     ]

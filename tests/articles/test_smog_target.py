@@ -50,7 +50,8 @@ def test_the_hard_passage_is_above_the_default_target_and_the_easy_one_within():
     assert workflow.plain_english(workflow.latest_revision(article)).above_target
     easy = in_review(EASY)
     figures = workflow.plain_english(workflow.latest_revision(easy))
-    assert not figures.above_target and figures.target == 10
+    assert not figures.above_target
+    assert figures.target == 10
 
 
 def test_approving_above_the_target_without_a_reason_is_refused_and_changes_nothing():
@@ -61,7 +62,8 @@ def test_approving_above_the_target_without_a_reason_is_refused_and_changes_noth
     assert "one-line reason" in str(refused.value)
     assert "comment is kept" in str(refused.value)
     after = Article.objects.get(pk=article.pk)
-    assert after.status == Article.Status.IN_REVIEW and after.live_version is None
+    assert after.status == Article.Status.IN_REVIEW
+    assert after.live_version is None
     assert not Review.objects.filter(article=article).exists()
 
 
@@ -95,14 +97,16 @@ def test_approving_within_the_target_needs_no_reason_and_records_the_grade():
     article = in_review(EASY)
     review = workflow.approve(article=article, reviewer=make_clinician("dr"), **read(article))
     assert review.smog_reason == ""
-    assert review.smog_grade is not None and review.smog_grade <= review.smog_target == 10
+    assert review.smog_grade is not None
+    assert review.smog_grade <= review.smog_target == 10
 
 
 @override_settings(ARTICLE_SMOG_TARGET=20)
 def test_the_target_is_the_sites_setting():
     article = in_review(HARD)
     review = workflow.approve(article=article, reviewer=make_clinician("dr"), **read(article))
-    assert review.smog_target == 20 and review.smog_reason == ""
+    assert review.smog_target == 20
+    assert review.smog_reason == ""
 
 
 def test_confirming_live_text_above_the_target_needs_a_reason_too():
@@ -147,7 +151,8 @@ def change_form(client, article: Article) -> str:
 def test_the_approve_form_asks_for_the_reason_only_above_the_target(client):
     client.force_login(make_clinician("dr"))
     html = change_form(client, in_review(HARD))
-    assert 'name="smog_reason"' in html and "above the site's target of 10" in html
+    assert 'name="smog_reason"' in html
+    assert "above the site's target of 10" in html
     assert 'maxlength="200" required' in html
     assert 'name="smog_reason"' not in change_form(client, in_review(EASY))
 
@@ -193,7 +198,8 @@ def test_the_workflow_command_refuses_an_approval_above_the_target_without_a_rea
     make_clinician("dr")
     call_command("workflow", "show", article.slug)
     shown = json.loads(capsys.readouterr().out)
-    assert shown["needs_smog_reason"] is True and shown["smog_target"] == 10
+    assert shown["needs_smog_reason"] is True
+    assert shown["smog_target"] == 10
     options = ["--user", "dr", "--revision", str(shown["version"]), "--hash",
                shown["content_hash"]]  # fmt: skip
     with pytest.raises(CommandError, match="one-line reason"):
@@ -216,8 +222,10 @@ def test_the_evidence_pack_carries_the_grade_target_and_reason_and_validates():
     pack = evidence.build(Article.objects.get(pk=article.pk))
     jsonschema.validate(pack, SCHEMA)
     approval, request = pack["reviews"]
-    assert approval["smog_reason"] == REASON and approval["smog_target"] == 10
+    assert approval["smog_reason"] == REASON
+    assert approval["smog_target"] == 10
     assert approval["smog_grade"] > 10
-    assert request["smog_grade"] is None and request["smog_reason"] == ""
+    assert request["smog_grade"] is None
+    assert request["smog_reason"] == ""
     html = evidence.to_html(pack)
     assert f"above the target because: {REASON}" in html
