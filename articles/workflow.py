@@ -49,6 +49,7 @@ from articles.models import (
     ReviewerProfile,
     Revision,
     SlugRedirect,
+    Source,
     Topic,
     TopicReview,
     TopicRevision,
@@ -374,8 +375,14 @@ def _save_working_copy(*, article: Article, user: User, expected_version: int | 
         current.topics.set(topics)
     if sources is not None:
         Reference.objects.filter(article=current).delete()
+        rows = _source_rows(sources)
+        # The shared register (models.Source): bulk_create skips Reference.save.
+        register = Source.objects.for_urls(
+            {row["url"]: (row["title"], row["publisher"]) for row in rows if row["url"]}
+        )
         Reference.objects.bulk_create(
-            Reference(article=current, **source) for source in _source_rows(sources)
+            Reference(article=current, source=register.get(source["url"]), **source)
+            for source in rows
         )
     if not creating:
         article.refresh_from_db()

@@ -474,6 +474,10 @@ ARTICLE_SMOG_TARGET = env_int("DJANGO_SMOG_TARGET", 10)
 SOURCE_CHECK_WORKERS = env_int("DJANGO_SOURCE_CHECK_WORKERS", 4)
 SOURCE_CHECK_TIMEOUT = env_int("DJANGO_SOURCE_CHECK_TIMEOUT", 10)
 SOURCE_CHECK_MAX_REDIRECTS = env_int("DJANGO_SOURCE_CHECK_MAX_REDIRECTS", 5)
+# A 404 or 410 makes a source dead at once; no answer at all (a timeout, a
+# refused connection) or another error only after this many checks in a row,
+# so one bad night at a publisher's server flags nothing.
+SOURCE_CHECK_DEAD_AFTER = env_int("DJANGO_SOURCE_CHECK_DEAD_AFTER", 2)
 SOURCE_CHECK_USER_AGENT = os.environ.get(
     "DJANGO_SOURCE_CHECK_USER_AGENT", "healthsite-source-check/1.0 (checks cited sources)"
 )
