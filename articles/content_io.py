@@ -552,6 +552,9 @@ def _check_types(entry: dict, model: type[models.Model], label: str) -> None:  #
         elif isinstance(field, models.BooleanField):
             ok = isinstance(value, bool)
             expected = "true or false"
+        elif isinstance(field, models.FloatField):
+            ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+            expected = "a number"
         elif isinstance(field, models.JSONField):
             # A version's topics and sources are public text too.
             found = sorted({c for text in _json_strings(value) for c in find_xml_illegal(text)})
