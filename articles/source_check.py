@@ -82,8 +82,9 @@ class Config:
     def from_settings(cls) -> Config:
         return cls(
             user_agent=settings.SOURCE_CHECK_USER_AGENT,
-            timeout=float(settings.SOURCE_CHECK_TIMEOUT),
-            max_redirects=settings.SOURCE_CHECK_MAX_REDIRECTS,
+            # A timeout of 0 would make every socket non-blocking: every check a failure.
+            timeout=float(max(1, settings.SOURCE_CHECK_TIMEOUT)),
+            max_redirects=max(0, settings.SOURCE_CHECK_MAX_REDIRECTS),
         )
 
 
@@ -130,16 +131,20 @@ class Robots:
         self.config = config
         self.fetch = fetch
         self.parsers: dict[str, RobotFileParser] = {}
+        self.locks: dict[str, threading.Lock] = {}
         self.lock = threading.Lock()
 
     def allows(self, url: str) -> bool:
         parts = urlsplit(url)
         origin = f"{parts.scheme}://{parts.netloc}"
         with self.lock:
+            host_lock = self.locks.setdefault(origin, threading.Lock())
+        # One lock per host, held while fetching: threads checking the same
+        # host wait for one robots.txt instead of each fetching it, and
+        # other hosts are not held up.
+        with host_lock:
             parser = self.parsers.get(origin)
             if parser is None:
-                # Held while fetching: threads checking the same host wait
-                # for one robots.txt instead of each fetching it.
                 parser = self.parsers[origin] = self._read(origin)
         return parser.can_fetch(self.config.user_agent, url)
 
