@@ -604,11 +604,10 @@ def _approve(article: Article, reviewer: User, read: Revision, comment: str, smo
     # Measured, like the rendering, before the write lock: the version is
     # immutable, and _approve_locked makes sure it is still the latest.
     figures = plain_english(read)
-    reason = _smog_reason(figures, smog_reason, read.number)
     rendered = render_version(read)
     with transaction.atomic():
         return _approve_locked(article, reviewer, read, rendered, comment, step=step,
-                               plain=(figures, reason))  # fmt: skip
+                               plain=(figures, smog_reason))  # fmt: skip
 
 
 def _is_unchanged_live(article: Article, latest: Revision | None) -> bool:
@@ -679,7 +678,8 @@ def _approve_locked(article: Article, reviewer: User, read: Revision,
                   "choose another slug.") % {"slug": read.slug}
             )  # fmt: skip
     now = timezone.now()
-    figures, smog_reason = plain
+    # Last of the checks: who may approve, and what, come first.
+    figures, smog_reason = plain[0], _smog_reason(plain[0], plain[1], latest.number)
     review = _record_review(article, latest, reviewer, Review.Decision.APPROVED, comment,
                             profile=profile, public_note=_new_correction_note(article, latest),
                             created_at=now, smog_grade=figures.grade, smog_target=figures.target,

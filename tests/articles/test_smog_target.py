@@ -67,6 +67,15 @@ def test_approving_above_the_target_without_a_reason_is_refused_and_changes_noth
     assert not Review.objects.filter(article=article).exists()
 
 
+def test_who_may_approve_is_checked_before_the_reason():
+    """The change's own author is told so, not asked for a reason."""
+    clinician = make_clinician("writer")
+    article = make_article(live=False, author=clinician, body=HARD)
+    workflow.submit(article=article, user=make_editor("ed"))
+    with pytest.raises(workflow.WorkflowError, match="another clinician"):
+        workflow.approve(article=article, reviewer=clinician, **read(article))
+
+
 def test_a_blank_reason_is_no_reason():
     article = in_review(HARD)
     with pytest.raises(workflow.WorkflowError, match="SMOG grade"):
