@@ -122,10 +122,18 @@ def review_context(request: HttpRequest, article: Article) -> dict[str, Any]:
     readability = assess(article.body)
     steps = available_steps(request, article)
     approving = {"approve", "confirm_accurate"} & {step.name for step in steps}
+    # The version an approval would approve, against the target (measured
+    # once when it is the working copy's text, as it is in review).
+    approval = None
+    if approving and latest is not None:
+        approval = (
+            workflow.PlainEnglish(readability.smog_grade, float(settings.ARTICLE_SMOG_TARGET))
+            if latest.body == article.body
+            else workflow.plain_english(latest)
+        )
     return {
         "smog_target": settings.ARTICLE_SMOG_TARGET,
-        # The version an approval would approve, against the target.
-        "approval_plain_english": workflow.plain_english(latest) if approving and latest else None,
+        "approval_plain_english": approval,
         "typed": typed_text(request, article),
         "latest_revision": latest,
         "working_preview": render(latest.body if latest else article.body).html,
