@@ -1396,12 +1396,17 @@ def link_references(references: models.QuerySet[Reference] | None = None) -> int
         .filter(source__isnull=True)
         .exclude(url="")
     )
-    found = Source.objects.for_urls({ref.url: (ref.title, ref.publisher) for ref in pending})
-    linked = [ref for ref in pending if ref.url in found]
-    for ref in linked:
-        ref.source = found[ref.url]
-    Reference.objects.bulk_update(linked, ["source"], batch_size=500)
-    return len(linked)
+    linked = 0
+    # In batches: SQLite caps the parameters of one query.
+    for start in range(0, len(pending), 500):
+        batch = pending[start : start + 500]
+        found = Source.objects.for_urls({ref.url: (ref.title, ref.publisher) for ref in batch})
+        batch = [ref for ref in batch if ref.url in found]
+        for ref in batch:
+            ref.source = found[ref.url]
+        Reference.objects.bulk_update(batch, ["source"])
+        linked += len(batch)
+    return linked
 
 
 class SlugRedirect(models.Model):

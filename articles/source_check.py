@@ -233,7 +233,12 @@ def record(results: Iterable[Result]) -> None:
     now = timezone.now()
     dead_after = max(1, settings.SOURCE_CHECK_DEAD_AFTER)
     by_url = {result.url: result for result in results}
-    sources = list(Source.objects.select_for_update().filter(url__in=list(by_url)))
+    urls = list(by_url)
+    sources = []
+    # In batches: SQLite caps the parameters of one query.
+    for start in range(0, len(urls), 500):
+        batch = urls[start : start + 500]
+        sources += list(Source.objects.select_for_update().filter(url__in=batch))
     for source in sources:
         result = by_url[source.url]
         source.last_checked, source.last_status = now, result.status

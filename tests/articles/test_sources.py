@@ -18,7 +18,14 @@ from django.core.management import call_command
 from django.test import override_settings
 
 from articles import content_io, source_check, workflow
-from articles.models import Article, Reference, Revision, Source, normalise_url
+from articles.models import (
+    Article,
+    Reference,
+    Revision,
+    Source,
+    link_references,
+    normalise_url,
+)
 from tests.factories import make_article, make_clinician, make_editor, make_staff, publish
 from tests.processes import free_port, fresh_database, manage, site_env
 
@@ -204,6 +211,18 @@ def test_references_loaded_from_a_fixture_join_the_register(tmp_path):
 
 
 @pytest.mark.django_db
+def test_more_references_than_one_query_holds_are_all_linked():
+    article = make_article()
+    Reference.objects.bulk_create(
+        Reference(article=article, title=f"R{n}", order=n, url=f"https://d.example/{n % 700}")
+        for n in range(1200)
+    )  # fmt: skip
+    assert link_references() == 1200
+    assert Source.objects.count() == 700
+    assert not Reference.objects.filter(source__isnull=True).exists()
+
+
+@pytest.mark.django_db
 def test_the_data_migration_backfills_existing_references_once_per_address():
     article = make_article()
     for order, url in enumerate(["https://c.example/z", "https://C.example/z#a", ""], start=1):
@@ -256,6 +275,21 @@ def test_robots_txt_is_respected_read_once_per_host_and_requests_name_the_site(s
     assert not any(path.startswith("/private") for _, path, _ in site.seen)
     assert [path for _, path, _ in site.seen].count("/robots.txt") == 1
     assert {agent for _, _, agent in site.seen} == {AGENT}
+
+
+def test_a_robots_txt_refused_with_403_forbids_every_check(site):
+    """urllib.robotparser's reading: 401 or 403 on robots.txt allows nothing."""
+    robots = source_check.Robots(CONFIG, lambda url, config: 403)
+    assert not robots.allows(f"{site.base}/ok")
+    assert source_check.Robots(CONFIG, lambda url, config: 404).allows(f"{site.base}/ok")
+    assert source_check.Robots(CONFIG, lambda url, config: None).allows(f"{site.base}/ok")
+
+
+def test_https_to_a_server_that_speaks_plain_http_is_a_failure_not_a_crash(site):
+    url = f"https://127.0.0.1:{site.server_address[1]}/ok"
+    result = check(url)[url]
+    assert result.failed
+    assert result.state == "dead"
 
 
 def test_no_more_requests_are_made_at_once_than_the_workers_allowed(site):

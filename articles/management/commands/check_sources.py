@@ -18,9 +18,10 @@ import logging
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
+from django.db.models import Count
 
 from articles import source_check
-from articles.models import Article, Source, link_references
+from articles.models import Article, Reference, Source, link_references
 
 logger = logging.getLogger("articles.sources")
 
@@ -40,12 +41,10 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         linked = link_references()
-        urls = list(
-            Source.objects.filter(references__isnull=False)
-            .distinct()
-            .order_by("url")
-            .values_list("url", flat=True)
+        cited = Source.objects.filter(
+            pk__in=Reference.objects.filter(source__isnull=False).values("source")
         )
+        urls = list(cited.order_by("url").values_list("url", flat=True))
         results = source_check.check_all(urls, workers=options["workers"])
         source_check.record(results)
         for result in results:
@@ -53,8 +52,8 @@ class Command(BaseCommand):
                       "found": result.state, "moved_to": result.moved_to}  # fmt: skip
             logger.info("source %(url)s: %(status)s", fields, extra={"fields": fields})
         counts = dict.fromkeys(Source.State.values, 0)
-        for state in Source.objects.filter(url__in=urls).values_list("state", flat=True):
-            counts[state] += 1
+        for row in cited.order_by().values("state").annotate(n=Count("pk")):
+            counts[row["state"]] = row["n"]
         flagged = Article.objects.citing_broken_sources().count()
         self.stdout.write(
             f"Checked {len(urls)} source(s) ({linked} reference(s) newly joined to the register): "
