@@ -33,6 +33,7 @@ from articles.models import (
     Revision,
     Topic,
     TopicRevision,
+    link_references,
 )
 from articles.text import find_xml_illegal, normalise_text
 
@@ -375,7 +376,11 @@ def load_fixture(path: Path) -> int:
         raise ContentError(f"{path}: a fixture is a JSON list of objects.")
     for index, entry in enumerate(data, start=1):
         _check_content_entry(entry, f"{path}: {_label(entry, index)}")
-    return _load_entries(data, path, content_only=True)
+    with transaction.atomic():
+        new = _load_entries(data, path, content_only=True)
+        # A fixture's sources join the shared register (loading skips Reference.save).
+        link_references()
+    return new
 
 
 def restore_backup(path: Path) -> dict[str, int]:
@@ -401,6 +406,8 @@ def restore_backup(path: Path) -> dict[str, int]:
     with transaction.atomic():
         _load_entries(data, path, content_only=False)
         _require_approved_live_copies(path)
+        # A backup made before the register existed names no sources.
+        link_references()
     return counts
 
 
@@ -545,6 +552,9 @@ def _check_types(entry: dict, model: type[models.Model], label: str) -> None:  #
         elif isinstance(field, models.BooleanField):
             ok = isinstance(value, bool)
             expected = "true or false"
+        elif isinstance(field, models.FloatField):
+            ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+            expected = "a number"
         elif isinstance(field, models.JSONField):
             # A version's topics and sources are public text too.
             found = sorted({c for text in _json_strings(value) for c in find_xml_illegal(text)})

@@ -10,7 +10,8 @@ shows today:
   stored hash still matches a recomputation from the stored fields;
 - every review: decision, comment, the reviewer's name, credentials and
   registration as recorded at that moment, and the hash reviewed, checked
-  against the version;
+  against the version; for an approval, the version's SMOG grade, the site's
+  target then, and the clinician's reason when it was above the target;
 - for each approved version: its sources, its readability figures, and the
   difference from the previously approved version;
 - the corrections published with approvals (each review's public note);
@@ -41,7 +42,8 @@ from articles.diffing import LABELS, field_lines
 from articles.models import Article, Review, Revision
 from articles.readability import assess
 
-SCHEMA_VERSION = 1
+# 2: each review carries the SMOG grade, target and reason of an approval.
+SCHEMA_VERSION = 2
 SCHEMA_PATH = "docs/schemas/evidence-pack.schema.json"
 
 
@@ -100,6 +102,11 @@ def _review(review: Review, versions: dict[int, Revision]) -> dict[str, Any]:
         # The review names the text it judged by its hash: it must be the
         # hash recomputed now from the stored version.
         "hash_matches_version": review.content_hash == version.compute_hash(),
+        # Plain English as the clinician saw it at the approval (the target
+        # may have changed since), with their reason when above it.
+        "smog_grade": review.smog_grade,
+        "smog_target": review.smog_target,
+        "smog_reason": review.smog_reason,
     }
 
 

@@ -22,6 +22,7 @@ import json
 import re
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any, cast
+from urllib.parse import urlsplit, urlunsplit
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -68,6 +69,8 @@ SOURCE_FIELDS = ("order", "title", "publisher", "url", "date_accessed")
 # Hash schemes: 1 covered title, summary and body only (versions written
 # before migration 0010); 2 covers every field in VERSION_FIELDS.
 HASH_SCHEME = 2
+# A clinician's reason for approving a version above the SMOG target: one line.
+SMOG_REASON_MAX_CHARS = 200
 
 
 def content_hash(title: str, summary: str, body: str, **rest: object) -> str:
@@ -180,6 +183,19 @@ class ArticleQuerySet(models.QuerySet["Article"]):
         today = today or timezone.localdate()
         return self.published().filter(
             next_review_due__gte=today, next_review_due__lte=today + timedelta(days=days)
+        )
+
+    def citing_broken_sources(self) -> ArticleQuerySet:
+        """Published guides that cite a source of the register that
+        ``check_sources`` found dead or moved: due for review, like guides
+        readers flagged (derived, never stored; the flag goes when the
+        source answers again or the guide stops citing it)."""
+        return self.published().filter(
+            models.Exists(
+                Reference.objects.filter(
+                    article=models.OuterRef("pk"), source__state__in=BROKEN_SOURCE_STATES
+                )
+            )
         )
 
     def review_queue_for(self, user: User, today: date | None = None) -> ArticleQuerySet:
@@ -769,6 +785,26 @@ class Review(models.Model):
     reviewer_registration_number = models.CharField(
         _("registration number"), max_length=40, blank=True
     )
+    # Plain English at the approval: the version's SMOG grade, the site's
+    # target then, and the clinician's reason when the grade was above it.
+    smog_grade = models.FloatField(
+        _("SMOG grade"),
+        null=True,
+        blank=True,
+        help_text=_("The approved version's SMOG grade, measured at the approval."),
+    )
+    smog_target = models.FloatField(
+        _("SMOG target"),
+        null=True,
+        blank=True,
+        help_text=_("The site's SMOG target when the version was approved."),
+    )
+    smog_reason = models.CharField(
+        _("reason for approving above the SMOG target"),
+        max_length=SMOG_REASON_MAX_CHARS,
+        blank=True,
+        help_text=_("Required when the approved version's SMOG grade is above the target."),
+    )
     created_at = models.DateTimeField(_("reviewed"), default=timezone.now)
 
     class Meta:
@@ -784,6 +820,16 @@ class Review(models.Model):
                 condition=~models.Q(decision="changes_requested") | ~models.Q(comment=""),
                 name="review_changes_need_comment",
                 violation_error_message=_("Say what needs to change."),
+            ),
+            models.CheckConstraint(
+                condition=models.Q(smog_grade__isnull=True)
+                | models.Q(smog_target__isnull=True)
+                | models.Q(smog_grade__lte=models.F("smog_target"))
+                | ~models.Q(smog_reason=""),
+                name="review_above_smog_target_needs_reason",
+                violation_error_message=_(
+                    "An approval above the SMOG target needs the clinician's reason."
+                ),
             ),
         ]
 
@@ -1141,6 +1187,135 @@ class TopicReview(models.Model):
         return f"{self.revision} approved by {self.reviewer_name or self.reviewer}"
 
 
+def normalise_url(url: str) -> str:
+    """A source's web address as the register keys it: scheme and host in
+    lower case, no user name or password, no default port, no fragment, and
+    "/" for an empty path, so the same page cited in two ways is one source.
+    "" for an address without a scheme and host, or with a bad port.
+    (Migration 0017 keeps a frozen copy of this function.)"""
+    try:
+        parts = urlsplit(url.strip())
+        port = parts.port
+    except ValueError:
+        return ""
+    scheme, host = parts.scheme.lower(), (parts.hostname or "").lower()
+    if not scheme or not host:
+        return ""
+    if ":" in host:  # an IPv6 address keeps its brackets
+        host = f"[{host}]"
+    default = {"http": 80, "https": 443}.get(scheme)
+    netloc = host if port is None or port == default else f"{host}:{port}"
+    return urlunsplit((scheme, netloc, parts.path or "/", parts.query, ""))
+
+
+class SourceManager(models.Manager["Source"]):
+    def get_by_natural_key(self, url: str) -> Source:
+        return self.get(url=url)
+
+    def for_urls(self, cited: dict[str, tuple[str, str]]) -> dict[str, Source]:
+        """The register's source for each web address in ``cited`` (a
+        mapping of address to the citing title and publisher), registering
+        the ones it lacks with that title and publisher. Keyed by the
+        addresses as given; an address :func:`normalise_url` cannot key is
+        left out. Three queries, however many addresses."""
+        keys = {url: normalise_url(url) for url in cited}
+        keys = {url: key for url, key in keys.items() if key}
+        known = {source.url: source for source in self.filter(url__in=set(keys.values()))}
+        new = {}
+        for url, key in keys.items():
+            if key not in known and key not in new:
+                title, publisher = cited[url]
+                new[key] = Source(url=key, title=title[:300], publisher=publisher[:200])
+        if new:
+            self.bulk_create(new.values(), ignore_conflicts=True)
+            known.update({s.url: s for s in self.filter(url__in=list(new))})
+        return {url: known[key] for url, key in keys.items() if key in known}
+
+
+class Source(models.Model):
+    """One web page cited by guides: the register shared by every guide
+    citing it, keyed by its normalised address (:func:`normalise_url`).
+    ``manage.py check_sources`` records whether it still answers; a dead or
+    moved source makes every live guide citing it due for review
+    (docs/decisions/0019-source-register.md)."""
+
+    class State(models.TextChoices):
+        UNCHECKED = "unchecked", _("Not checked yet")
+        OK = "ok", _("Answers")
+        MOVED = "moved", _("Moved permanently")
+        DEAD = "dead", _("Dead")
+
+    url = models.URLField(
+        _("web address"),
+        max_length=520,
+        unique=True,
+        help_text=_("Normalised: the same page cited in two ways is one source."),
+    )
+    title = models.CharField(
+        _("title"), max_length=300, blank=True, help_text=_("As the first guide citing it gave it.")
+    )
+    publisher = models.CharField(_("publisher"), max_length=200, blank=True)
+    state = models.CharField(
+        _("state"),
+        max_length=10,
+        choices=State.choices,
+        default=State.UNCHECKED,
+        editable=False,
+        help_text=_("Set only by check_sources."),
+    )
+    last_checked = models.DateTimeField(_("last checked"), null=True, blank=True, editable=False)
+    last_status = models.CharField(
+        _("last answer"),
+        max_length=120,
+        blank=True,
+        editable=False,
+        help_text=_("The HTTP status of the last check, or why it got none."),
+    )
+    failures = models.PositiveSmallIntegerField(
+        _("failed checks in a row"),
+        default=0,
+        editable=False,
+        help_text=_("Checks in a row without an answer (timeouts, refused connections, server "
+                    "errors): the source counts as dead after a few, not after one."),
+    )  # fmt: skip
+    moved_to = models.URLField(
+        _("moved to"),
+        max_length=520,
+        blank=True,
+        editable=False,
+        help_text=_("Where a permanent redirect pointed at the last check."),
+    )
+
+    objects = SourceManager()
+
+    class Meta:
+        ordering = ["url"]
+        verbose_name = _("source in the register")
+        verbose_name_plural = _("source register")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(state__in=["unchecked", "ok", "moved", "dead"]),
+                name="source_state_valid",
+                violation_error_message=_("Unknown source state."),
+            ),
+        ]
+        indexes = [models.Index(fields=["state"], name="source_state_idx")]
+
+    def __str__(self) -> str:
+        return self.title or self.url
+
+    def natural_key(self) -> tuple[str]:
+        return (self.url,)
+
+    @property
+    def needs_attention(self) -> bool:
+        """Dead or moved: the guides citing it are due for review."""
+        return self.state in BROKEN_SOURCE_STATES
+
+
+BROKEN_SOURCE_STATES = (Source.State.DEAD, Source.State.MOVED)
+
+
 class ReferenceManager(models.Manager["Reference"]):
     def get_by_natural_key(self, slug: str, order: int, title: str) -> Reference:
         return self.get(article__slug=slug, order=order, title=title)
@@ -1161,6 +1336,17 @@ class Reference(models.Model):
     order = models.PositiveSmallIntegerField(
         _("order"), default=0, help_text=_("Sources are listed from the lowest number.")
     )
+    # Derived from ``url`` on every save (and by articles.workflow, which
+    # writes references in bulk): never part of a version or its hash.
+    source = models.ForeignKey(
+        Source,
+        verbose_name=_("source in the register"),
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.SET_NULL,
+        related_name="references",
+    )
 
     objects = ReferenceManager()
 
@@ -1179,12 +1365,48 @@ class Reference(models.Model):
     def __str__(self) -> str:
         return self.title
 
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.source = link_source(self)
+        super().save(*args, **kwargs)
+
     def natural_key(self) -> tuple[str, int, str]:
         return (*self.article.natural_key(), self.order, self.title)
 
     # Django's serializers read this attribute of the method; mypy has no type
     # for attributes set on a function.
     natural_key.dependencies = ["articles.article"]  # type: ignore[attr-defined]
+
+
+def link_source(reference: Reference) -> Source | None:
+    """The register's source for ``reference``'s web address (registered
+    now if new), or None for a reference without a usable address."""
+    if not reference.url:
+        return None
+    return Source.objects.for_urls({reference.url: (reference.title, reference.publisher)}).get(
+        reference.url
+    )
+
+
+def link_references(references: models.QuerySet[Reference] | None = None) -> int:
+    """Point every reference with a web address but no source (loaded from a
+    fixture or a backup, which skip ``save``) at the register. Returns how
+    many were linked."""
+    pending = list(
+        (references if references is not None else Reference.objects.all())
+        .filter(source__isnull=True)
+        .exclude(url="")
+    )
+    linked = 0
+    # In batches: SQLite caps the parameters of one query.
+    for start in range(0, len(pending), 500):
+        batch = pending[start : start + 500]
+        found = Source.objects.for_urls({ref.url: (ref.title, ref.publisher) for ref in batch})
+        batch = [ref for ref in batch if ref.url in found]
+        for ref in batch:
+            ref.source = found[ref.url]
+        Reference.objects.bulk_update(batch, ["source"])
+        linked += len(batch)
+    return linked
 
 
 class SlugRedirect(models.Model):

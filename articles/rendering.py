@@ -97,7 +97,8 @@ RESERVED_IDS = frozenset({
     "page-urgent-help", "content-main", "content", "container", "header", "footer",
     "review-panel-heading", "approve-comment", "changes-comment", "search-page-q",
     "not-found-q", "server-error-q", "nav-sidebar", "toggle-nav-sidebar",
-    "confirm-accurate-comment", "dashboard-heading",
+    "confirm-accurate-comment", "dashboard-heading", "approve-smog-reason",
+    "approve-smog-reason-why", "confirm-accurate-smog-reason", "confirm-accurate-smog-reason-why",
 })  # fmt: skip
 
 # Containers (block quotes, list items, callouts, footnotes) one inside

@@ -42,18 +42,21 @@ from articles import rendering
 from articles.models import (
     CLINICAL_REVIEWERS_GROUP,
     LIVE_FIELDS,
+    SMOG_REASON_MAX_CHARS,
     Article,
     Reference,
     Review,
     ReviewerProfile,
     Revision,
     SlugRedirect,
+    Source,
     Topic,
     TopicReview,
     TopicRevision,
     render_version,
     sources_snapshot,
 )
+from articles.readability import assess
 from articles.signals import send_public_changed_on_commit, workflow_step_done
 
 if TYPE_CHECKING:
@@ -372,8 +375,14 @@ def _save_working_copy(*, article: Article, user: User, expected_version: int | 
         current.topics.set(topics)
     if sources is not None:
         Reference.objects.filter(article=current).delete()
+        rows = _source_rows(sources)
+        # The shared register (models.Source): bulk_create skips Reference.save.
+        register = Source.objects.for_urls(
+            {row["url"]: (row["title"], row["publisher"]) for row in rows if row["url"]}
+        )
         Reference.objects.bulk_create(
-            Reference(article=current, **source) for source in _source_rows(sources)
+            Reference(article=current, source=register.get(source["url"]), **source)
+            for source in rows
         )
     if not creating:
         article.refresh_from_db()
@@ -507,8 +516,9 @@ def submit(*, article: Article, user: User) -> Article:
 
 
 def approve(
-    *, article: Article, reviewer: User, version: int | None, content_hash: str, comment: str = ""
-) -> Review:
+    *, article: Article, reviewer: User, version: int | None, content_hash: str,
+    comment: str = "", smog_reason: str = "",
+) -> Review:  # fmt: skip
     """Approve the version the reviewer read and make it the live copy.
 
     ``version`` (the version number) and ``content_hash`` (its SHA-256, as
@@ -521,10 +531,56 @@ def approve(
     The Markdown is rendered before the write transaction opens (SQLite in
     IMMEDIATE mode takes the write lock at BEGIN), and checked again under
     the row lock: the rendering is used only if the version is unchanged.
+
+    A version whose SMOG grade is above ``settings.ARTICLE_SMOG_TARGET``
+    needs ``smog_reason``, the clinician's one-line reason (at most
+    ``SMOG_REASON_MAX_CHARS`` characters), recorded with the review; see
+    :func:`plain_english`.
     """
     _require_approver(reviewer, _("articles"))
     read = _version_read(article, version, content_hash)
-    return _approve(article, reviewer, read, comment, step="approve")
+    return _approve(article, reviewer, read, comment, smog_reason, step="approve")
+
+
+@dataclass(frozen=True)
+class PlainEnglish:
+    """A version's SMOG grade against the site's target at an approval."""
+
+    grade: float
+    target: float
+
+    @property
+    def above_target(self) -> bool:
+        return self.grade > self.target
+
+
+def plain_english(revision: Revision) -> PlainEnglish:
+    """The SMOG grade of ``revision``'s body (what readers read) and the
+    site's target (``settings.ARTICLE_SMOG_TARGET``)."""
+    return PlainEnglish(assess(revision.body).smog_grade, float(settings.ARTICLE_SMOG_TARGET))
+
+
+def _smog_reason(figures: PlainEnglish, reason: str, version: int) -> str:
+    """The reason to record: ``reason`` on one line, or "" when the version
+    is within the target. Raises WorkflowError when the version is above the
+    target and no reason, or too long a one, is given."""
+    reason = " ".join(reason.split())
+    if not figures.above_target:
+        return reason
+    if not reason:
+        raise WorkflowError(
+            _("Version %(version)s has a SMOG grade of %(grade)s, above the site's target of "
+              "%(target)g: nothing was approved. Give a one-line reason for approving it as it "
+              "is (for example, a medicine's name that cannot be simpler); your comment is "
+              "kept.") % {"version": version, "grade": figures.grade, "target": figures.target}
+        )  # fmt: skip
+    if len(reason) > SMOG_REASON_MAX_CHARS:
+        raise WorkflowError(
+            _("The reason for approving above the SMOG target is %(length)d characters long; "
+              "keep it to one line of at most %(limit)d: nothing was approved.")
+            % {"length": len(reason), "limit": SMOG_REASON_MAX_CHARS}
+        )  # fmt: skip
+    return reason
 
 
 def _version_read(article: Article, version: int | None, content_hash: str) -> Revision:
@@ -543,11 +599,15 @@ def _version_read(article: Article, version: int | None, content_hash: str) -> R
     return read
 
 
-def _approve(article: Article, reviewer: User, read: Revision, comment: str, *,
-             step: str) -> Review:  # fmt: skip
+def _approve(article: Article, reviewer: User, read: Revision, comment: str, smog_reason: str,
+             *, step: str) -> Review:  # fmt: skip
+    # Measured, like the rendering, before the write lock: the version is
+    # immutable, and _approve_locked makes sure it is still the latest.
+    figures = plain_english(read)
     rendered = render_version(read)
     with transaction.atomic():
-        return _approve_locked(article, reviewer, read, rendered, comment, step=step)
+        return _approve_locked(article, reviewer, read, rendered, comment, step=step,
+                               plain=(figures, smog_reason))  # fmt: skip
 
 
 def _is_unchanged_live(article: Article, latest: Revision | None) -> bool:
@@ -557,13 +617,15 @@ def _is_unchanged_live(article: Article, latest: Revision | None) -> bool:
 
 
 def confirm_still_accurate(*, article: Article, reviewer: User, version: int | None,
-                           content_hash: str, comment: str = "") -> Review:  # fmt: skip
+                           content_hash: str, comment: str = "",
+                           smog_reason: str = "") -> Review:  # fmt: skip
     """The periodic review of a live guide with no pending change: a
     clinician confirms the live text is still accurate, without editing it.
     Records an approval of the live version (``version`` and its
     ``content_hash``, what the clinician read) and moves the last-reviewed
     and next-due dates; the text readers see stays. The four-eyes rules of
-    :func:`approve` apply: who wrote the live text cannot confirm it.
+    :func:`approve` apply: who wrote the live text cannot confirm it, and
+    live text above the SMOG target needs ``smog_reason``.
     Raises :class:`WorkflowError` when the guide is not live or has a
     pending change (that change is approved, or not, with :func:`approve`)."""
     _require_approver(reviewer, _("articles"))
@@ -575,11 +637,12 @@ def confirm_still_accurate(*, article: Article, reviewer: User, version: int | N
         )  # fmt: skip
     read = _version_read(article, version, content_hash)
     # _approve_locked checks the state again under the row lock.
-    return _approve(article, reviewer, read, comment, step="confirm_accurate")
+    return _approve(article, reviewer, read, comment, smog_reason, step="confirm_accurate")
 
 
 def _approve_locked(article: Article, reviewer: User, read: Revision,
-                    rendered: dict[str, object], comment: str, *, step: str) -> Review:  # fmt: skip
+                    rendered: dict[str, object], comment: str, *, step: str,
+                    plain: tuple[PlainEnglish, str]) -> Review:  # fmt: skip
     article = _locked(article)
     # ``read`` is one of its versions, so it has a latest one.
     latest = cast(Revision, latest_revision(article))
@@ -615,9 +678,12 @@ def _approve_locked(article: Article, reviewer: User, read: Revision,
                   "choose another slug.") % {"slug": read.slug}
             )  # fmt: skip
     now = timezone.now()
+    # Last of the checks: who may approve, and what, come first.
+    figures, smog_reason = plain[0], _smog_reason(plain[0], plain[1], latest.number)
     review = _record_review(article, latest, reviewer, Review.Decision.APPROVED, comment,
                             profile=profile, public_note=_new_correction_note(article, latest),
-                            created_at=now)  # fmt: skip
+                            created_at=now, smog_grade=figures.grade, smog_target=figures.target,
+                            smog_reason=smog_reason)  # fmt: skip
     old_slug = article.live_slug
     article.live_version = latest.number
     article.sync_live_copy(rendered=rendered)
@@ -812,13 +878,13 @@ STEPS: Mapping[str, Step] = MappingProxyType({step.name: step for step in [
     Step("approve", approve, gettext_lazy("Approve and publish"), is_clinician,
          gettext_lazy("Readers see this version, with your name as its reviewer, as soon as "
                       "you approve it."),
-         actor="reviewer", parameters=("version", "content_hash", "comment"),
+         actor="reviewer", parameters=("version", "content_hash", "comment", "smog_reason"),
          offered=_approval_offered),
     Step("confirm_accurate", confirm_still_accurate, gettext_lazy("Confirm still accurate"),
          is_clinician,
          gettext_lazy("The live text stays as it is. Readers see your name as its reviewer and "
                       "today's date as its last review, and its next review falls due later."),
-         actor="reviewer", parameters=("version", "content_hash", "comment"),
+         actor="reviewer", parameters=("version", "content_hash", "comment", "smog_reason"),
          offered=_confirmation_offered),
     Step("request_changes", request_changes, gettext_lazy("Request changes"), is_clinician,
          None, actor="reviewer", parameters=("comment",),

@@ -464,6 +464,27 @@ if ARTICLE_REVIEW_LAPSE_ACTION not in {"notice", "none"}:
         f"{ARTICLE_REVIEW_LAPSE_ACTION!r}."
     )
 
+# Plain English (issue 15, item 4): the SMOG grade a guide should not exceed
+# (the NHS and PIF aim at a reading age of 9 to 11, SMOG 10 or less). Guidance
+# shown in the review panel; approving a version above it asks the clinician
+# for a one-line reason, kept with the review (articles.workflow).
+ARTICLE_SMOG_TARGET = env_int("DJANGO_SMOG_TARGET", 10)
+
+# The source register (issue 15, item 5; manage.py check_sources, run by
+# cron): requests made at once, seconds allowed per request, and redirects
+# followed before a source counts as broken. Every request names the site
+# with this User-Agent (a contact address helps the sites checked).
+SOURCE_CHECK_WORKERS = env_int("DJANGO_SOURCE_CHECK_WORKERS", 4)
+SOURCE_CHECK_TIMEOUT = env_int("DJANGO_SOURCE_CHECK_TIMEOUT", 10)
+SOURCE_CHECK_MAX_REDIRECTS = env_int("DJANGO_SOURCE_CHECK_MAX_REDIRECTS", 5)
+# A 404 or 410 makes a source dead at once; no answer at all (a timeout, a
+# refused connection) or another error only after this many checks in a row,
+# so one bad night at a publisher's server flags nothing.
+SOURCE_CHECK_DEAD_AFTER = env_int("DJANGO_SOURCE_CHECK_DEAD_AFTER", 2)
+SOURCE_CHECK_USER_AGENT = os.environ.get(
+    "DJANGO_SOURCE_CHECK_USER_AGENT", "healthsite-source-check/1.0 (checks cited sources)"
+)
+
 
 # === Reader feedback (issue 14, item 2) ======================================
 # "Is this page useful?" at the end of every guide (feedback/,

@@ -94,8 +94,12 @@ def make_article(*, live: bool = True, author: User | None = None, reviewer: Use
 
 
 def approve(article: Article, reviewer: User, **extra: Any) -> Any:
-    """Approve the latest version as a reviewer who read it: its number and hash."""
+    """Approve the latest version as a reviewer who read it: its number and
+    hash, and a reason when it is above the SMOG target (tests of that rule
+    call the workflow themselves)."""
     latest = workflow.latest_revision(article)
+    if "smog_reason" not in extra and workflow.plain_english(latest).above_target:
+        extra["smog_reason"] = "Test guide: approved above the SMOG target on purpose."
     return workflow.approve(article=article, reviewer=reviewer, version=latest.number,
                             content_hash=latest.content_hash, **extra)  # fmt: skip
 

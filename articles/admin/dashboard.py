@@ -1,5 +1,6 @@
 """The editorial dashboard on the admin's index page: what waits for the
-person signed in, what is due for review, and what was published lately.
+person signed in, what is due for review (including live guides citing a
+source ``check_sources`` found dead or moved), and what was published lately.
 
 Each section is a count and the first few guides, with links. The number
 of queries is fixed (two per section), however many guides there are.
@@ -12,12 +13,13 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, OuterRef, QuerySet, Subquery
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from articles import workflow
-from articles.models import Article, Revision
+from articles.admin.sources import ATTENTION_PARAMETER
+from articles.models import BROKEN_SOURCE_STATES, Article, Revision, Source
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -76,6 +78,19 @@ def _due(article: Article) -> str:
     return str(_("due %(date)s") % {"date": article.next_review_due or _("now (never reviewed)")})
 
 
+# The first dead or moved source a guide cites (by web address).
+_broken_sources = Source.objects.filter(
+    references__article=OuterRef("pk"), state__in=BROKEN_SOURCE_STATES
+).order_by("url")
+
+
+def _broken_note(article: Any) -> str:
+    state = Source.State(article.broken_state).label
+    return str(_("cites “%(source)s” (%(state)s)")
+               % {"source": article.broken_source or article.broken_url,
+                  "state": str(state).lower()})  # fmt: skip
+
+
 def sections(user: Any) -> list[Section]:
     """The dashboard of ``user``, in the order shown; empty for a user who
     may not see guides. Clinicians see what waits for their review first."""
@@ -116,6 +131,17 @@ def sections(user: Any) -> list[Section]:
         _("No guide is due for review soon."),
         articles.review_due_within(soon).order_by("next_review_due", "pk"),
         f"{changelist}?review=soon", note=_due,
+    ))  # fmt: skip
+    found.append(_section(
+        "sources", _("Sources to check"),
+        _("No live guide cites a dead or moved source."),
+        articles.citing_broken_sources()
+        .annotate(broken_source=Subquery(_broken_sources.values("title")[:1]),
+                  broken_url=Subquery(_broken_sources.values("url")[:1]),
+                  broken_state=Subquery(_broken_sources.values("state")[:1]))
+        .order_by("live_title", "pk"),
+        f"{reverse('admin:articles_source_changelist')}?{ATTENTION_PARAMETER}=yes",
+        note=_broken_note,
     ))  # fmt: skip
     found.append(_section(
         "published", _("Recently published"), _("Nothing has been published yet."),

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib import admin, messages
 from django.http import (
     HttpRequest,
@@ -79,10 +80,35 @@ def workflow_post(model_admin: admin.ModelAdmin, request: HttpRequest, object_id
         step.run(article=article, actor=request.user, **parameters)
     except workflow.WorkflowError as error:
         model_admin.message_user(request, str(error), messages.ERROR)
+        keep_typed(request, article, step, parameters)
     else:
         model_admin.message_user(request, _("Done: %(step)s.") % {"step": step.label},
                                  messages.SUCCESS)  # fmt: skip
     return HttpResponseRedirect(change_url)
+
+
+# The session key of the text a refused step's form held, shown again once.
+TYPED_KEY = "articles.workflow.typed"
+_TYPED_FIELDS = ("comment", "smog_reason")
+
+
+def keep_typed(request: HttpRequest, article: Article, step: workflow.Step,
+               parameters: dict[str, Any]) -> None:  # fmt: skip
+    """Keep what the clinician typed into a refused step's form (the comment,
+    the reason for approving above the SMOG target) for the change form the
+    redirect shows: a refusal never loses typed text."""
+    typed = {name: parameters[name] for name in _TYPED_FIELDS if parameters.get(name)}
+    if typed:
+        request.session[TYPED_KEY] = {"article": article.pk, "step": step.name, **typed}
+
+
+def typed_text(request: HttpRequest, article: Article) -> dict[str, Any]:
+    """The text kept by :func:`keep_typed` for ``article`` (once: it is
+    removed from the session), as ``{"step": name, "comment": …, …}``."""
+    kept = request.session.pop(TYPED_KEY, None) if hasattr(request, "session") else None
+    if not isinstance(kept, dict) or kept.get("article") != article.pk:
+        return {}
+    return kept
 
 
 def available_steps(request: HttpRequest, article: Article) -> list[workflow.Step]:
@@ -95,7 +121,20 @@ def review_context(request: HttpRequest, article: Article) -> dict[str, Any]:
     live = article.live_revision
     readability = assess(article.body)
     steps = available_steps(request, article)
+    approving = {"approve", "confirm_accurate"} & {step.name for step in steps}
+    # The version an approval would approve, against the target (measured
+    # once when it is the working copy's text, as it is in review).
+    approval = None
+    if approving and latest is not None:
+        approval = (
+            workflow.PlainEnglish(readability.smog_grade, float(settings.ARTICLE_SMOG_TARGET))
+            if latest.body == article.body
+            else workflow.plain_english(latest)
+        )
     return {
+        "smog_target": settings.ARTICLE_SMOG_TARGET,
+        "approval_plain_english": approval,
+        "typed": typed_text(request, article),
         "latest_revision": latest,
         "working_preview": render(latest.body if latest else article.body).html,
         "diff": diff_versions(

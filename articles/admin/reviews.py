@@ -137,7 +137,8 @@ class ReviewerProfileAdmin(ReadOnlyHistoryMixin, SimpleHistoryAdmin):
 class ReviewAdmin(admin.ModelAdmin):
     """A read-only record: reviews are written only by the workflow."""
 
-    list_display = ["article", "revision", "decision", "reviewer", "created_at"]
+    list_display = ["article", "revision", "decision", "reviewer", "created_at", "smog_grade",
+                    "smog_reason"]  # fmt: skip
     list_filter = ["decision"]
     list_select_related = ["article", "revision__article", "reviewer"]
     search_fields = ["article__title", "reviewer__username", "comment"]

@@ -146,7 +146,7 @@ def run_step(step: str, article: Article, editor, clinician) -> object:
     chosen = workflow.STEPS[step]
     latest = workflow.latest_revision(article)
     given = {"version": latest.number, "content_hash": latest.content_hash,
-             "comment": "Please fix."}  # fmt: skip
+             "comment": "Please fix.", "smog_reason": ""}  # fmt: skip
     actor = clinician if chosen.actor == "reviewer" else editor
     return chosen.run(article=article, actor=actor,
                       **{name: given[name] for name in chosen.parameters})  # fmt: skip

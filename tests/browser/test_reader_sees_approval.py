@@ -24,8 +24,10 @@ def approve_latest(article: Article, reviewer) -> None:
     adapt when approve() asks for more of what was read (number, hash)."""
     article = Article.objects.get(pk=article.pk)
     latest = workflow.latest_revision(article)
+    # The seed guide is above the SMOG target: the clinician gives a reason.
     workflow.approve(article=article, reviewer=reviewer, version=latest.number,
-                     content_hash=latest.content_hash)  # fmt: skip
+                     content_hash=latest.content_hash,
+                     smog_reason="Medicine names keep it above the target.")  # fmt: skip
 
 
 def test_a_returning_reader_sees_a_correction_as_soon_as_it_is_approved(

@@ -93,8 +93,14 @@ class Command(BaseCommand):
                     workflow.submit(article=article, user=editor)
                 # Loading gives every guide a version (content_io._complete_new_drafts).
                 version = cast(Revision, workflow.latest_revision(article))
+                # The seeds name medicines and conditions that keep them above
+                # the SMOG target: the demonstration reviewer says so.
+                reason = ("Demonstration guide: the names of its medicines and conditions keep "
+                          "it above the target." if workflow.plain_english(version).above_target
+                          else "")  # fmt: skip
                 workflow.approve(article=article, reviewer=reviewer, version=version.number,
-                                 content_hash=version.content_hash)  # fmt: skip
+                                 content_hash=version.content_hash,
+                                 smog_reason=reason)  # fmt: skip
             except workflow.WorkflowError as error:
                 raise CommandError(f"{article.slug}: {error}") from None
             published += 1

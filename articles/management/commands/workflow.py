@@ -25,7 +25,8 @@ class Command(BaseCommand):
     help = (
         "Show a guide's latest version, or take a workflow step (submit, approve, confirm "
         "still accurate, request changes, archive, restore, confirm its rendering) as a given "
-        "user. Approval and confirming need --revision and --hash from `show`."
+        "user. Approval and confirming need --revision and --hash from `show`, and "
+        "--smog-reason when `show` says needs_smog_reason."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -36,6 +37,12 @@ class Command(BaseCommand):
         # --version is taken by Django's own option (the Django version).
         parser.add_argument("--revision", type=int, help="approve: the version number you read.")
         parser.add_argument("--hash", default="", help="approve: that version's content hash.")
+        parser.add_argument(
+            "--smog-reason", default="",
+            help="approve: one line (at most 200 characters) saying why a version above the "
+                 "site's SMOG target is approved as it is; required then (`show` gives the "
+                 "grade and the target).",
+        )  # fmt: skip
 
     def handle(self, *args: Any, **options: Any) -> None:
         slug = options["slug"]
@@ -57,7 +64,7 @@ class Command(BaseCommand):
             raise CommandError(f"No user called {options['user']!r}.") from None
         # The step's parameters, by the options that give them.
         given = {"version": options["revision"], "content_hash": options["hash"],
-                 "comment": comment}  # fmt: skip
+                 "comment": comment, "smog_reason": options["smog_reason"]}  # fmt: skip
         chosen = workflow.STEPS[STEPS[step]]
         parameters = {name: given[name] for name in chosen.parameters}
         if "version" in parameters and (options["revision"] is None or not options["hash"]):
@@ -78,11 +85,15 @@ class Command(BaseCommand):
         latest = workflow.latest_revision(article)
         if latest is None:
             raise CommandError(f"{article.slug} has no version.")
+        figures = workflow.plain_english(latest)
         data = {
             "status": article.status,
             "live_version": article.live_version,
             "version": latest.number,
             "content_hash": latest.content_hash,
+            "smog_grade": figures.grade,
+            "smog_target": figures.target,
+            "needs_smog_reason": figures.above_target,
             **latest.snapshot(),
         }
         self.stdout.write(json.dumps(data, ensure_ascii=False, indent=1))

@@ -1,0 +1,257 @@
+"""Checking that the register's sources still answer (``manage.py check_sources``).
+
+One check of one address: a HEAD request, then a GET when HEAD is refused
+or fails with an HTTP error (many servers answer HEAD wrongly); redirects
+followed by hand, at most ``settings.SOURCE_CHECK_MAX_REDIRECTS`` of them.
+Each request has ``settings.SOURCE_CHECK_TIMEOUT`` seconds per connection
+and read, names the site in its User-Agent, and is made only if the host's
+robots.txt allows that agent to fetch the address (read once per host and
+run). Checks run in a pool of ``settings.SOURCE_CHECK_WORKERS`` threads;
+only the calling thread writes to the database.
+
+What a result means (docs/decisions/0019-source-register.md):
+
+- ``ok``: the address, or the end of temporary redirects from it, answers 2xx;
+- ``moved``: a permanent redirect (301, 308) leads elsewhere; the end of the
+  chain is kept as ``moved_to``;
+- ``dead``: 404 or 410 at once; no answer (timeout, refused connection,
+  unknown host, too many redirects) or another error status after
+  ``settings.SOURCE_CHECK_DEAD_AFTER`` checks in a row;
+- unchanged: robots.txt disallows the check (the source stays as it was;
+  its last answer says why).
+"""
+
+from __future__ import annotations
+
+import http.client
+import logging
+import socket
+import ssl
+import threading
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from urllib.parse import urljoin, urlsplit
+from urllib.robotparser import RobotFileParser
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from articles.models import Source
+
+logger = logging.getLogger("articles.sources")
+
+PERMANENT = {301, 308}
+REDIRECTS = {301, 302, 303, 307, 308}
+GONE = {404, 410}
+
+
+@dataclass(frozen=True)
+class Answer:
+    """One request's outcome: an HTTP ``status`` and its ``location`` (for
+    a redirect), or ``error`` (why there was no answer)."""
+
+    status: int | None = None
+    location: str = ""
+    error: str = ""
+
+
+@dataclass(frozen=True)
+class Result:
+    """What one check found for ``url``: the state to record (None: leave
+    it, robots.txt disallowed the check), the last answer as text, the end
+    of a permanent redirect, and whether it was a failure to answer."""
+
+    url: str
+    state: str | None
+    status: str
+    moved_to: str = ""
+    failed: bool = False
+
+
+@dataclass(frozen=True)
+class Config:
+    """The settings of one run, read once, so threads never read settings."""
+
+    user_agent: str
+    timeout: float
+    max_redirects: int
+
+    @classmethod
+    def from_settings(cls) -> Config:
+        return cls(
+            user_agent=settings.SOURCE_CHECK_USER_AGENT,
+            # A timeout of 0 would make every socket non-blocking: every check a failure.
+            timeout=float(max(1, settings.SOURCE_CHECK_TIMEOUT)),
+            max_redirects=max(0, settings.SOURCE_CHECK_MAX_REDIRECTS),
+        )
+
+
+def request(method: str, url: str, config: Config) -> Answer:
+    """One ``method`` request to ``url``, following nothing. Never raises."""
+    parts = urlsplit(url)
+    if parts.scheme not in {"http", "https"} or not parts.hostname:
+        return Answer(error="not an http or https address")
+    connection_class = (
+        http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
+    )
+    path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    try:
+        connection = connection_class(parts.hostname, parts.port, timeout=config.timeout)
+    except ValueError as error:  # a bad port
+        return Answer(error=f"bad address: {error}")
+    try:
+        connection.request(method, path, headers={"User-Agent": config.user_agent, "Accept": "*/*"})
+        response = connection.getresponse()
+        if method == "GET":
+            response.read(1024)  # enough to know it answers; never the whole page
+        return Answer(status=response.status, location=response.getheader("Location") or "")
+    except TimeoutError:
+        return Answer(error="timed out")
+    except ConnectionRefusedError:
+        return Answer(error="connection refused")
+    except socket.gaierror:
+        return Answer(error="unknown host")
+    except ssl.SSLError as error:
+        return Answer(error=f"TLS error: {error.reason or error}")
+    except (OSError, http.client.HTTPException) as error:
+        return Answer(error=f"{type(error).__name__}: {error}"[:120])
+    finally:
+        connection.close()
+
+
+class Robots:
+    """robots.txt per host (scheme, host and port), fetched once per run
+    with the same agent and timeout. A robots.txt that cannot be read (no
+    answer, 404, 5xx) allows everything; 401 or 403 allows nothing, as
+    ``urllib.robotparser`` reads them."""
+
+    def __init__(self, config: Config, fetch: Callable[[str, Config], str | int | None]) -> None:
+        self.config = config
+        self.fetch = fetch
+        self.parsers: dict[str, RobotFileParser] = {}
+        self.locks: dict[str, threading.Lock] = {}
+        self.lock = threading.Lock()
+
+    def allows(self, url: str) -> bool:
+        parts = urlsplit(url)
+        origin = f"{parts.scheme}://{parts.netloc}"
+        with self.lock:
+            host_lock = self.locks.setdefault(origin, threading.Lock())
+        # One lock per host, held while fetching: threads checking the same
+        # host wait for one robots.txt instead of each fetching it, and
+        # other hosts are not held up.
+        with host_lock:
+            parser = self.parsers.get(origin)
+            if parser is None:
+                parser = self.parsers[origin] = self._read(origin)
+        return parser.can_fetch(self.config.user_agent, url)
+
+    def _read(self, origin: str) -> RobotFileParser:
+        parser = RobotFileParser(f"{origin}/robots.txt")
+        found = self.fetch(f"{origin}/robots.txt", self.config)
+        if found in (401, 403):
+            parser.parse(["User-agent: *", "Disallow: /"])
+        else:
+            # No rules (no answer, 404, 5xx): everything is allowed.
+            parser.parse(found.splitlines() if isinstance(found, str) else [])
+        return parser
+
+
+def fetch_robots(url: str, config: Config) -> str | int | None:
+    """robots.txt's text, or its HTTP status when not 200, or None without
+    an answer. Follows no redirect (a robots.txt moved elsewhere is read as
+    missing)."""
+    parts = urlsplit(url)
+    connection_class = (
+        http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
+    )
+    try:
+        connection = connection_class(parts.hostname or "", parts.port, timeout=config.timeout)
+    except ValueError:  # a bad port
+        return None
+    try:
+        connection.request("GET", parts.path, headers={"User-Agent": config.user_agent})
+        response = connection.getresponse()
+        if response.status != 200:
+            return response.status
+        # 500 kB is Google's limit for robots.txt; the rest is ignored.
+        return response.read(500_000).decode("utf-8", "replace")
+    except (OSError, ValueError, http.client.HTTPException):
+        return None
+    finally:
+        connection.close()
+
+
+def check(url: str, config: Config, robots: Robots) -> Result:
+    """Check one address: see the module's docstring for what it means."""
+    current, permanent_only = url, True
+    for _hop in range(config.max_redirects + 1):
+        if not robots.allows(current):
+            return Result(url, None, "robots.txt disallows checking")
+        answer = request("HEAD", current, config)
+        if answer.error or (answer.status or 0) >= 400:
+            if answer.error in {"timed out", "connection refused", "unknown host"}:
+                return Result(url, Source.State.DEAD, answer.error, failed=True)
+            answer = request("GET", current, config)
+        if answer.error:
+            return Result(url, Source.State.DEAD, answer.error, failed=True)
+        status = answer.status or 0
+        if status in REDIRECTS and answer.location:
+            permanent_only = permanent_only and status in PERMANENT
+            current = urljoin(current, answer.location)
+            continue
+        if status in GONE:
+            return Result(url, Source.State.DEAD, str(status))
+        if status >= 400:
+            return Result(url, Source.State.DEAD, str(status), failed=True)
+        if current != url and permanent_only:
+            return Result(url, Source.State.MOVED, str(status), moved_to=current)
+        return Result(url, Source.State.OK, str(status))
+    return Result(url, Source.State.DEAD, f"more than {config.max_redirects} redirects",
+                  failed=True)  # fmt: skip
+
+
+def check_all(urls: Iterable[str], *, config: Config | None = None,
+              workers: int | None = None) -> list[Result]:  # fmt: skip
+    """Check ``urls`` in a pool of ``workers`` threads (default: the
+    setting); results in the order of ``urls``."""
+    config = config or Config.from_settings()
+    robots = Robots(config, fetch_robots)
+    urls = list(urls)
+    with ThreadPoolExecutor(max_workers=max(1, workers or settings.SOURCE_CHECK_WORKERS)) as pool:
+        return list(pool.map(lambda url: check(url, config, robots), urls))
+
+
+@transaction.atomic
+def record(results: Iterable[Result]) -> None:
+    """Write each result to its source. A failure to answer (or an error
+    status other than 404 and 410) makes a source dead only after
+    ``settings.SOURCE_CHECK_DEAD_AFTER`` in a row; until then it keeps its
+    state. A source robots.txt keeps us from checking keeps its state."""
+    now = timezone.now()
+    dead_after = max(1, settings.SOURCE_CHECK_DEAD_AFTER)
+    by_url = {result.url: result for result in results}
+    urls = list(by_url)
+    sources = []
+    # In batches: SQLite caps the parameters of one query.
+    for start in range(0, len(urls), 500):
+        batch = urls[start : start + 500]
+        sources += list(Source.objects.select_for_update().filter(url__in=batch))
+    for source in sources:
+        result = by_url[source.url]
+        source.last_checked, source.last_status = now, result.status
+        if result.state is None:
+            continue
+        if result.failed:
+            source.failures += 1
+            if source.failures < dead_after:
+                continue
+        else:
+            source.failures = 0
+        source.state = result.state
+        source.moved_to = result.moved_to
+    Source.objects.bulk_update(
+        sources, ["last_checked", "last_status", "state", "failures", "moved_to"], batch_size=500
+    )
