@@ -887,6 +887,29 @@ class ReviewReminder(models.Model):
         return f"{self.get_stage_display()}: {self.article} (due {self.due_date})"
 
 
+class ReviewDigest(models.Model):
+    """One clinician's daily digest of guides due for review, sent once per
+    day (``manage.py review_digest``). The row is what makes the command safe
+    to run twice, or twice at once: a digest with a row is sent."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="review_digests"
+    )
+    day = models.DateField(_("day"))
+    sent_at = models.DateTimeField(_("sent"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-day", "user"]
+        verbose_name = _("review digest")
+        verbose_name_plural = _("review digests")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "day"], name="review_digest_once_a_day"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Review digest for {self.user} on {self.day}"
+
+
 # Review field: the ReviewerProfile field it is copied from.
 REVIEWER_SNAPSHOT = {
     "reviewer_name": "display_name",

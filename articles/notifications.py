@@ -28,13 +28,12 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.cache import cache
 from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
 from django.urls import reverse
-from django.utils import timezone
 
 from articles import workflow
-from articles.models import Article, Review, Revision
+from articles.models import Article, Review, ReviewDigest, Revision
 
 logger = logging.getLogger("articles.notifications")
 
@@ -135,10 +134,6 @@ def notify_step_done(sender: type, *, step: str, article: Article, revision: Rev
 # those with no active clinical owner (which are everyone's). A clinician
 # with nothing due gets nothing.
 
-# How long a sent digest is remembered: the day it was sent for, and the next
-# (a run just after midnight in another time zone).
-DIGEST_MEMORY_SECONDS = 2 * 24 * 60 * 60
-
 
 def digest_guides(today: date) -> list[Article]:
     """Live guides whose review is overdue or due within
@@ -170,16 +165,16 @@ def digests(today: date) -> list[tuple[Any, list[Article]]]:
     return result
 
 
-def _digest_key(today: date, user: Any) -> str:
-    return f"articles:review-digest:{today.isoformat()}:{user.pk}"
-
-
-def _claim_digest(today: date, user: Any) -> bool:
-    """Record that ``user``'s digest for ``today`` is being sent; False when
+def _claim_digest(today: date, user: Any) -> ReviewDigest | None:
+    """Record that ``user``'s digest for ``today`` is being sent; None when
     a run (this one or another at the same time) has recorded it already.
-    ``cache.add`` is atomic, so two runs at once send one digest."""
-    return cache.add(_digest_key(today, user), timezone.now().isoformat(),
-                     DIGEST_MEMORY_SECONDS)  # fmt: skip
+    The row's unique (user, day) makes the claim atomic in the database,
+    which a cache entry (evictable, per process) would not."""
+    try:
+        with transaction.atomic():
+            return ReviewDigest.objects.create(user=user, day=today)
+    except IntegrityError:
+        return None
 
 
 def digest_message(user: Any, guides: list[Article], today: date) -> tuple[str, str]:
@@ -214,13 +209,14 @@ def send_review_digests(today: date) -> list[tuple[Any, list[Article]]]:
     again."""
     sent = []
     for user, guides in digests(today):
-        if not _claim_digest(today, user):
+        claim = _claim_digest(today, user)
+        if claim is None:
             continue
         subject, body = digest_message(user, guides, today)
         try:
             send_mail(subject, body, None, [user.email])
         except Exception:
-            cache.delete(_digest_key(today, user))
+            claim.delete()
             logger.exception(
                 "review digest for %s not sent", user.get_username(),
                 extra={"fields": {"user_id": user.pk, "date": today.isoformat()}},

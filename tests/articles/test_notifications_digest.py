@@ -10,7 +10,6 @@ from io import StringIO
 import pytest
 import time_machine
 from django.core import mail
-from django.core.cache import cache
 from django.core.management import CommandError, call_command
 
 from articles import workflow
@@ -19,13 +18,6 @@ from tests.factories import make_article, make_clinician, make_editor
 
 pytestmark = pytest.mark.django_db
 TODAY = datetime.date(2027, 6, 1)
-
-
-@pytest.fixture(autouse=True)
-def _forget_digests():
-    cache.clear()
-    yield
-    cache.clear()
 
 
 def due_on(article: Article, day: datetime.date | None) -> Article:
