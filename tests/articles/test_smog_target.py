@@ -238,3 +238,14 @@ def test_the_evidence_pack_carries_the_grade_target_and_reason_and_validates():
     assert request["smog_reason"] == ""
     html = evidence.to_html(pack)
     assert f"above the target because: {REASON}" in html
+
+
+def test_the_versions_page_shows_the_reason_with_the_review(client):
+    """The guide's review history says why it was approved above the target."""
+    article = in_review(HARD)
+    workflow.approve(article=article, reviewer=make_clinician("dr"), **read(article),
+                     smog_reason=REASON)  # fmt: skip
+    client.force_login(make_clinician("auditor"))
+    page = client.get(f"/admin/articles/article/{article.pk}/versions/").content.decode()
+    assert "above the target of 10" in page
+    assert REASON in page
