@@ -17,13 +17,23 @@ What a result means (docs/decisions/0019-source-register.md):
 - ``dead``: 404 or 410 at once; no answer (timeout, refused connection,
   unknown host, too many redirects) or another error status after
   ``settings.SOURCE_CHECK_DEAD_AFTER`` checks in a row;
-- unchanged: robots.txt disallows the check (the source stays as it was;
-  its last answer says why).
+- unchanged: robots.txt disallows the check, or the address (or a redirect
+  from it) is not on the public internet (the source stays as it was; its
+  last answer says why).
+
+Editors type the addresses, and the check runs on the server: an address
+on a private, loopback or link-local network (a database, a cloud metadata
+service) is never requested unless ``settings.SOURCE_CHECK_PRIVATE_ADDRESSES``
+allows it (OWASP, Server-Side Request Forgery Prevention). The name is
+resolved before each hop; a DNS answer that changes between that and the
+connection is not caught (a residual risk: requests carry no credentials
+and only the status is kept).
 """
 
 from __future__ import annotations
 
 import http.client
+import ipaddress
 import logging
 import socket
 import ssl
@@ -77,6 +87,7 @@ class Config:
     user_agent: str
     timeout: float
     max_redirects: int
+    private_addresses: bool = False
 
     @classmethod
     def from_settings(cls) -> Config:
@@ -85,7 +96,27 @@ class Config:
             # A timeout of 0 would make every socket non-blocking: every check a failure.
             timeout=float(max(1, settings.SOURCE_CHECK_TIMEOUT)),
             max_redirects=max(0, settings.SOURCE_CHECK_MAX_REDIRECTS),
+            private_addresses=settings.SOURCE_CHECK_PRIVATE_ADDRESSES,
         )
+
+
+def not_public(url: str) -> str:
+    """Why ``url`` must not be requested from the server, or "" when its
+    host resolves only to public internet addresses. A host that does not
+    resolve is left to the request, which reports "unknown host"."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    try:
+        addresses = {ipaddress.ip_address(host)}
+    except ValueError:
+        try:
+            found = socket.getaddrinfo(host, parts.port or 443, proto=socket.IPPROTO_TCP)
+        except (OSError, UnicodeError):
+            return ""
+        addresses = {ipaddress.ip_address(str(entry[4][0]).split("%")[0]) for entry in found}
+    if all(address.is_global for address in addresses):
+        return ""
+    return f"not checked: {host} is not a public internet address"
 
 
 def request(method: str, url: str, config: Config) -> Answer:
@@ -188,6 +219,9 @@ def check(url: str, config: Config, robots: Robots) -> Result:
     """Check one address: see the module's docstring for what it means."""
     current, permanent_only = url, True
     for _hop in range(config.max_redirects + 1):
+        refusal = "" if config.private_addresses else not_public(current)
+        if refusal:
+            return Result(url, None, refusal)
         if not robots.allows(current):
             return Result(url, None, "robots.txt disallows checking")
         answer = request("HEAD", current, config)

@@ -481,6 +481,10 @@ SOURCE_CHECK_MAX_REDIRECTS = env_int("DJANGO_SOURCE_CHECK_MAX_REDIRECTS", 5)
 # refused connection) or another error only after this many checks in a row,
 # so one bad night at a publisher's server flags nothing.
 SOURCE_CHECK_DEAD_AFTER = env_int("DJANGO_SOURCE_CHECK_DEAD_AFTER", 2)
+# Editors type the addresses and the server requests them: private, loopback
+# and link-local addresses (a database, a cloud metadata service) are never
+# requested unless this is on (articles/source_check.py).
+SOURCE_CHECK_PRIVATE_ADDRESSES = env_bool("DJANGO_SOURCE_CHECK_PRIVATE_ADDRESSES", False)
 SOURCE_CHECK_USER_AGENT = os.environ.get(
     "DJANGO_SOURCE_CHECK_USER_AGENT", "healthsite-source-check/1.0 (checks cited sources)"
 )

@@ -40,3 +40,7 @@ INSTALLED_APPS = [*INSTALLED_APPS, "devtools"]  # noqa: F405
 # tests/pagecache/test_local_pages.py, and on in every test that starts real
 # servers (they run healthsite.settings).
 PAGE_CACHE_LOCAL_ENTRIES = 0
+
+# The source-register tests' web server is on 127.0.0.1, which production
+# never requests (tests/articles/test_sources.py checks that default).
+SOURCE_CHECK_PRIVATE_ADDRESSES = True

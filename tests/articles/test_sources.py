@@ -127,7 +127,9 @@ def closed_port() -> int:
     return free_port()
 
 
-CONFIG = source_check.Config(user_agent=AGENT, timeout=0.5, max_redirects=3)
+# The local server is on 127.0.0.1, which production never requests.
+CONFIG = source_check.Config(user_agent=AGENT, timeout=0.5, max_redirects=3,
+                             private_addresses=True)  # fmt: skip
 
 
 def check(*urls: str, workers: int = 2) -> dict[str, source_check.Result]:
@@ -443,7 +445,8 @@ def test_check_sources_run_as_cron_would_logs_to_stderr_and_summarises_on_stdout
             f"http://127.0.0.1:{closed_port}/"]  # fmt: skip
     with fresh_database(tmp_path, "sources") as database:
         env = site_env(database, tmp_path, DJANGO_SOURCE_CHECK_USER_AGENT=AGENT,
-                       DJANGO_SOURCE_CHECK_TIMEOUT="2")  # fmt: skip
+                       DJANGO_SOURCE_CHECK_TIMEOUT="2",
+                       DJANGO_SOURCE_CHECK_PRIVATE_ADDRESSES="1")  # fmt: skip
         manage(env, "migrate", "--noinput")
         manage(env, "seed_demo")
         manage(env, "shell", "-c", f"URLS = {urls!r}\n{MAKE_LIVE_GUIDE}")
@@ -465,3 +468,32 @@ def test_check_sources_run_as_cron_would_logs_to_stderr_and_summarises_on_stdout
         assert states[normalise_url(urls[0])] == "ok"
         assert states[normalise_url(urls[2])] == "dead"
         assert {agent for _, _, agent in site.seen} == {AGENT}
+
+
+@pytest.mark.parametrize("where", ["/ok", "/moved-away"])
+def test_private_addresses_are_never_requested_unless_allowed(site, where):
+    """An editor's source at 127.0.0.1 (or a public address redirecting
+    there) is not requested from the server: it could reach a database or a
+    cloud metadata service. The source keeps its state and says why."""
+    production = source_check.Config(user_agent=AGENT, timeout=0.5, max_redirects=3)
+    robots = source_check.Robots(production, source_check.fetch_robots)
+    result = source_check.check(f"{site.base}{where}", production, robots)
+    assert (result.state, result.failed) == (None, False)
+    assert result.status == "not checked: 127.0.0.1 is not a public internet address"
+    assert site.seen == [], "nothing was requested, robots.txt included"
+
+
+@pytest.mark.parametrize(
+    ("url", "public"),
+    [("http://10.0.0.8/x", False), ("http://169.254.169.254/latest/meta-data/", False),
+     ("http://[::1]:6379/", False), ("http://localhost/", False), ("http://192.168.1.1/", False),
+     ("https://8.8.8.8/", True), ("http://[2001:4860:4860::8888]/", True)],
+)  # fmt: skip
+def test_not_public_names_every_private_kind_of_address(url, public):
+    assert (source_check.not_public(url) == "") is public
+
+
+def test_production_never_requests_private_addresses_by_default():
+    from healthsite import settings as production
+
+    assert production.SOURCE_CHECK_PRIVATE_ADDRESSES is False
