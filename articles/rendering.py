@@ -361,7 +361,9 @@ def care_card_levels(html: str) -> set[str]:
     """The care-card levels in sanitised body HTML (``Article.live_body_html``).
     Only :func:`render` writes these classes, so typed HTML cannot fake one."""
     return {
-        level for level in CARE_CARDS if f'class="{CARE_CARD_CLASS} {CARE_CARD_CLASS}--{level}"' in html
+        level
+        for level in CARE_CARDS
+        if f'class="{CARE_CARD_CLASS} {CARE_CARD_CLASS}--{level}"' in html
     }
 
 
@@ -560,9 +562,7 @@ def _markdown() -> MarkdownIt:
     md.use(footnote_plugin, inline=False)
     admon_plugin(md)
     for level in CARE_CARDS:
-        container_plugin(
-            md, level, validate=_care_card_validator(level), render=_render_care_card
-        )
+        container_plugin(md, level, validate=_care_card_validator(level), render=_render_care_card)
     md.block.ruler.at(
         "admonition", _callout_rule, {"alt": ["paragraph", "reference", "blockquote", "list"]}
     )
@@ -898,8 +898,10 @@ def _care_card_problems(tokens: Sequence[Token], text: str) -> list[Problem]:
                 fence = _FENCE_LINE.match(line)
                 if fence is None:
                     continue
-                what = f"“:::{fence.group(1)}” is not a care card" if fence.group(1) else (
-                    "“:::” closes no care card"
+                what = (
+                    f"“:::{fence.group(1)}” is not a care card"
+                    if fence.group(1)
+                    else ("“:::” closes no care card")
                 )
                 found.append(Problem(
                     "care_card_level",
