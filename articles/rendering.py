@@ -37,7 +37,7 @@ import html as html_lib
 import re
 import secrets
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -84,6 +84,7 @@ class CareCard:
 
     @property
     def heading(self) -> str:
+        """The card's heading: the level in words, then the action."""
         return f"{self.label}: {self.action}"
 
 
@@ -337,7 +338,7 @@ def _render_callout_open(
 # Care cards -----------------------------------------------------------------------
 
 
-def _care_card_validator(level: str) -> Any:
+def _care_card_validator(level: str) -> Callable[[str, str], bool]:
     # Exactly ":::level" (any case, spaces around): ":::urgent now" or a
     # misspelt level stays text, and problems() names it.
     return lambda params, markup: params.strip().lower() == level
@@ -359,11 +360,13 @@ def _render_care_card(self: Any, tokens: Sequence[Token], idx: int, options: Any
 
 def care_card_levels(html: str) -> set[str]:
     """The care-card levels in sanitised body HTML (``Article.live_body_html``).
-    Only :func:`render` writes these classes, so typed HTML cannot fake one."""
+    Only :func:`render` writes these classes, so typed HTML cannot fake one;
+    the whole opening tag is matched because typed text keeps its quotes
+    (only ``<``, ``>`` and ``&`` are escaped in text)."""
     return {
         level
         for level in CARE_CARDS
-        if f'class="{CARE_CARD_CLASS} {CARE_CARD_CLASS}--{level}"' in html
+        if f'<div class="{CARE_CARD_CLASS} {CARE_CARD_CLASS}--{level}">' in html
     }
 
 
@@ -901,7 +904,7 @@ def _care_card_problems(tokens: Sequence[Token], text: str) -> list[Problem]:
                 what = (
                     f"“:::{fence.group(1)}” is not a care card"
                     if fence.group(1)
-                    else ("“:::” closes no care card")
+                    else "“:::” closes no care card"
                 )
                 found.append(Problem(
                     "care_card_level",

@@ -104,6 +104,21 @@ def test_raw_html_cannot_imitate_a_care_card(raw):
     assert care_card_levels(html) == set()
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        'Write class="care-card care-card--immediate" in prose.',
+        '`<div class="care-card care-card--urgent">` in code',
+        '    <div class="care-card care-card--urgent">\n',
+        "<p title='<div class=\"care-card care-card--urgent\">'>x</p>",
+    ],
+)
+def test_the_class_names_typed_as_text_do_not_count_as_a_card(text):
+    """Text keeps its quotes after sanitising, so a card is recognised by
+    its whole opening tag, which typed text cannot produce."""
+    assert care_card_levels(render(text).html) == set()
+
+
 def test_the_care_card_classes_are_only_allowed_on_divs():
     """The sanitiser's allow-list names the card classes for div alone."""
     holders = {tag for tag, names in ALLOWED_CLASSES.items() if "care-card" in names}
