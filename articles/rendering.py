@@ -344,6 +344,37 @@ def _care_card_validator(level: str) -> Callable[[str, str], bool]:
     return lambda params, markup: params.strip().lower() == level
 
 
+# Cards one inside another that the parser still reads as cards; deeper
+# fences are text. A card nested once is reported by problems(); each level
+# costs a scan of the rest of the body for its closing fence, so the levels
+# are bounded here rather than by the parser's general nesting limit.
+_CARE_CARD_MAX_DEPTH = 2
+
+
+def _bounded_care_card_rule(rule: Any) -> Any:
+    """The container plugin's block rule for one level, opening only on a
+    fence of exactly three colons and at most ``_CARE_CARD_MAX_DEPTH`` cards
+    deep: a body of thousands of growing fences (``::::``, ``:::::`` …) made
+    the plugin scan the rest of the body once per fence."""
+
+    def bounded(state: Any, start_line: int, end_line: int, silent: bool) -> bool:
+        start = state.bMarks[start_line] + state.tShift[start_line]
+        if not state.src.startswith(":::", start) or state.src.startswith("::::", start):
+            return False
+        if silent:
+            return bool(rule(state, start_line, end_line, silent))
+        depth = state.env.get("care_card_depth", 0)
+        if depth >= _CARE_CARD_MAX_DEPTH:
+            return False
+        state.env["care_card_depth"] = depth + 1
+        try:
+            return bool(rule(state, start_line, end_line, silent))
+        finally:
+            state.env["care_card_depth"] = depth
+
+    return bounded
+
+
 def _render_care_card(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
     token = tokens[idx]
     if token.nesting == -1:
@@ -566,6 +597,14 @@ def _markdown() -> MarkdownIt:
     admon_plugin(md)
     for level in CARE_CARDS:
         container_plugin(md, level, validate=_care_card_validator(level), render=_render_care_card)
+        name = f"container_{level}"
+        # markdown-it-py's Ruler has no getter for one rule's function.
+        plugin_rule = next(rule.fn for rule in md.block.ruler.__rules__ if rule.name == name)
+        md.block.ruler.at(
+            name,
+            _bounded_care_card_rule(plugin_rule),
+            {"alt": ["paragraph", "reference", "blockquote", "list"]},
+        )
     md.block.ruler.at(
         "admonition", _callout_rule, {"alt": ["paragraph", "reference", "blockquote", "list"]}
     )
@@ -859,6 +898,9 @@ def _callout_problems(tokens: Sequence[Token], text: str) -> list[Problem]:
 
 
 _CARE_CARD_EXAMPLE = ":::urgent\n- you feel drowsy all day\n- your breathing is slow\n:::"
+# The editor reads the first few and fixes the pattern; thousands of lines
+# of the same message help no one.
+_CARE_CARD_PROBLEMS_SHOWN = 5
 _FENCE_LINE = re.compile(r"^[\s>]*:{3,}\s*(.*?)\s*$")
 
 
@@ -911,6 +953,12 @@ def _care_card_problems(tokens: Sequence[Token], text: str) -> list[Problem]:
                     f"Line {first + offset + 1}: {what}. A care card opens with one of "
                     f"{levels} on a line of its own and closes with a line of just :::.",
                 ))  # fmt: skip
+    if len(found) > _CARE_CARD_PROBLEMS_SHOWN:
+        more = len(found) - _CARE_CARD_PROBLEMS_SHOWN
+        found = [
+            *found[:_CARE_CARD_PROBLEMS_SHOWN],
+            Problem("care_card_more", f"… and {more} more care-card fences like these."),
+        ]
     return found
 
 

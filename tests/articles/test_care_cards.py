@@ -160,3 +160,20 @@ def test_a_card_may_sit_in_a_list_item_or_block_quote():
     for text in ("- item\n\n  :::urgent\n  - x\n  :::\n", "> :::urgent\n> - x\n> :::\n"):
         assert problems(text) == [], text
         assert care_card_levels(render(text).html) == {"urgent"}, text
+
+
+def test_cards_nest_at_most_twice_and_deeper_fences_are_text():
+    """Each open card scans the rest of the body for its end, so only two
+    levels are read as cards (the second refused at save); thousands of
+    opening fences render and are reported in a few messages."""
+    html = render(":::urgent\n" * 50 + "- x\n").html
+    assert html.count('<div class="care-card') == 2
+    found = problems(":::urgent\n" * 3000)
+    assert len(found) <= 6
+    assert found[-1].code == "care_card_more"
+
+
+def test_a_fence_of_four_or_more_colons_is_no_card():
+    """Cards do not nest, so the longer fences that nesting needs are text."""
+    assert care_card_levels(render("::::urgent\n- x\n::::\n").html) == set()
+    assert "care_card_level" in [problem.code for problem in problems("::::urgent\n- x\n")]
