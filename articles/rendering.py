@@ -126,7 +126,8 @@ URL_SCHEMES = {"http", "https", "mailto", "tel"}
 REMOVED_ON_PURPOSE = {
     "comments": "HTML comments (<!-- … -->) are notes to other editors, never published.",
     "attributes": "Attributes outside ALLOWED_ATTRIBUTES (style, on…, data-…, class values "
-    "outside ALLOWED_CLASSES) are dropped from allowed tags; the tag and its text stay.",
+    "outside ALLOWED_CLASSES, care-card classes typed rather than made by a ::: fence) are "
+    "dropped from allowed tags; the tag and its text stay.",
     "schemes": "Link and image addresses with a scheme outside URL_SCHEMES (javascript:, "
     "data:, file:) lose the address; the link text stays.",
     "h1": "A # heading becomes h2: the page template owns the only h1.",
