@@ -8,6 +8,7 @@ import re
 
 import pytest
 
+from articles.models import Article
 from articles.rendering import (
     ALLOWED_CLASSES,
     CARE_CARDS,
@@ -16,6 +17,8 @@ from articles.rendering import (
     render,
     render_markdown,
 )
+from tests.articles.test_permissions import change_form_data
+from tests.factories import make_article, make_editor
 
 SYMPTOMS = "- you are so sleepy you cannot stay awake\n- your breathing is slow or shallow\n"
 
@@ -177,3 +180,21 @@ def test_a_fence_of_four_or_more_colons_is_no_card():
     """Cards do not nest, so the longer fences that nesting needs are text."""
     assert care_card_levels(render("::::urgent\n- x\n::::\n").html) == set()
     assert "care_card_level" in [problem.code for problem in problems("::::urgent\n- x\n")]
+
+
+@pytest.mark.django_db
+def test_the_admin_form_keeps_the_text_and_names_an_unclosed_card(client):
+    """Bad card syntax reaches the editor as a message on the form (200,
+    the typed text still there), never as an error page, and nothing is saved."""
+    editor = make_editor("ed")
+    article = make_article(live=False, author=editor, body="Original.")
+    client.force_login(editor)
+    typed = "## Overdose\n\n:::immediate\n- you cannot stay awake\n"
+    response = client.post(
+        f"/admin/articles/article/{article.pk}/change/", change_form_data(article, body=typed)
+    )
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "The care card “:::immediate” on line 3 is not closed." in html
+    assert "- you cannot stay awake" in html
+    assert Article.objects.get(pk=article.pk).body == "Original."
