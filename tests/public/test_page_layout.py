@@ -24,7 +24,7 @@ def _guide(slug: str, body: str):
 
 def _html(client, url: str) -> str:
     response = client.get(url)
-    assert response.status_code in (200, 404), (url, response.status_code)
+    assert response.status_code in (200, 404, 410), (url, response.status_code)
     return response.content.decode()
 
 
@@ -38,8 +38,9 @@ def plain(db):
 
 
 def test_every_public_page_type_says_the_disclaimer_once(client, plain, rf):
-    """List, topics, topic, guide, search, feedback, 404, 500 and the staff
-    preview: one statement that the site does not replace professional advice."""
+    """List, topics, topic, guide, search, feedback, 404, an outside-review
+    link that cannot be used, 500 and the staff preview: one statement that
+    the site does not replace professional advice."""
     urls = [
         "/",
         "/topics/",
@@ -49,6 +50,7 @@ def test_every_public_page_type_says_the_disclaimer_once(client, plain, rf):
         "/search/",
         f"/feedback/{plain.live_slug}/",
         "/no-such-page/",
+        "/outside-review/no-such-token/",
     ]
     for url in urls:
         assert _disclaimers(_html(client, url)) == 1, url
