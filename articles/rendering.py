@@ -4,10 +4,11 @@ approval, the feed and the admin's previews (``MARKDOWNX_MARKDOWNIFY_FUNCTION``
 and the review panel), so what a clinician approves is what readers get.
 
 The dialect is CommonMark (https://spec.commonmark.org/0.31.2/) with GitHub's
-tables and strikethrough, footnotes (``[^1]``) and our safety callouts
-(``!!! warning "Important"``, Python-Markdown's admonition syntax), parsed by
-markdown-it-py with mdit-py-plugins. docs/decisions/0004-markdown-dialect.md
-says why.
+tables and strikethrough, footnotes (``[^1]``), our safety callouts
+(``!!! warning "Important"``, Python-Markdown's admonition syntax) and care
+cards (``:::urgent`` … ``:::``, fenced containers), parsed by markdown-it-py
+with mdit-py-plugins. docs/decisions/0004-markdown-dialect.md says why, and
+docs/decisions/0020-care-cards.md why care cards look as they do.
 
 Three rules shape the output:
 
@@ -36,7 +37,7 @@ import html as html_lib
 import re
 import secrets
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -45,6 +46,7 @@ from markdown_it import MarkdownIt
 from markdown_it.common.html_re import HTML_TAG_RE
 from markdown_it.token import Token
 from mdit_py_plugins.admon.index import admon_plugin
+from mdit_py_plugins.container import container_plugin
 from mdit_py_plugins.footnote import footnote_plugin
 
 from articles.text import strip_xml_illegal
@@ -68,11 +70,52 @@ ALLOWED_ATTRIBUTES = {
     "th": {"align"},
     **{tag: {"id"} for tag in HEADING_TAGS},
 }
-# Safety callouts and the footnote list are the only classes that survive, so
-# a body cannot restyle site chrome (a "skip-link" class, say) with raw HTML.
+
+
+@dataclass(frozen=True)
+class CareCard:
+    """One of nhs.uk's three care-card levels: ``level`` (the word after
+    ``:::``), the words naming the level and the fixed ``action`` that opens
+    the card. The editor writes only what follows (the symptoms)."""
+
+    level: str
+    label: str
+    action: str
+
+    @property
+    def heading(self) -> str:
+        """The card's heading: the level in words, then the action."""
+        return f"{self.label}: {self.action}"
+
+
+# The site-wide wording of care cards, in this one place: editors choose a
+# level, never the words, and the clinical lead approves a change here once
+# for every guide (docs/decisions/0020-care-cards.md). Levels in order of
+# urgency; the numbers are the UK's, as on nhs.uk.
+CARE_CARDS = {
+    card.level: card
+    for card in (
+        CareCard("non-urgent", "Non-urgent advice", "Speak to a GP or pharmacist if:"),
+        CareCard("urgent", "Urgent advice", "Ask for an urgent GP appointment or call 111 if:"),
+        CareCard("immediate", "Immediate action required", "Call 999 or go to A&E now if:"),
+    )
+}
+# Cards that send the reader to urgent help: a guide with one shows no
+# separate urgent-help block (public/views.py).
+URGENT_CARE_LEVELS = ("urgent", "immediate")
+CARE_CARD_CLASS = "care-card"
+_CARE_CARD_OPEN = frozenset(f"container_{level}_open" for level in CARE_CARDS)
+
+# Safety callouts, care cards and the footnote list are the only classes that
+# survive, so a body cannot restyle site chrome (a "skip-link" class, say)
+# with raw HTML. Care-card classes survive only on the markup this module
+# writes (see sanitise): typed as raw HTML they are removed.
 CALLOUT_KINDS = ("warning", "danger", "important", "note", "tip")
+CARE_CARD_CLASSES = frozenset(
+    {CARE_CARD_CLASS} | {f"{CARE_CARD_CLASS}--{level}" for level in CARE_CARDS}
+)
 ALLOWED_CLASSES = {
-    "div": {"admonition", *CALLOUT_KINDS},
+    "div": {"admonition", *CALLOUT_KINDS, *CARE_CARD_CLASSES},
     "p": {"admonition-title"},
     "ol": {"footnotes"},
 }
@@ -83,7 +126,8 @@ URL_SCHEMES = {"http", "https", "mailto", "tel"}
 REMOVED_ON_PURPOSE = {
     "comments": "HTML comments (<!-- … -->) are notes to other editors, never published.",
     "attributes": "Attributes outside ALLOWED_ATTRIBUTES (style, on…, data-…, class values "
-    "outside ALLOWED_CLASSES) are dropped from allowed tags; the tag and its text stay.",
+    "outside ALLOWED_CLASSES, care-card classes typed rather than made by a ::: fence) are "
+    "dropped from allowed tags; the tag and its text stay.",
     "schemes": "Link and image addresses with a scheme outside URL_SCHEMES (javascript:, "
     "data:, file:) lose the address; the link text stays.",
     "h1": "A # heading becomes h2: the page template owns the only h1.",
@@ -293,6 +337,72 @@ def _render_callout_open(
     return self.renderToken(tokens, idx, options, env)
 
 
+# Care cards -----------------------------------------------------------------------
+
+
+def _care_card_validator(level: str) -> Callable[[str, str], bool]:
+    # Exactly ":::level" (any case, spaces around): ":::urgent now" or a
+    # misspelt level stays text, and problems() names it.
+    return lambda params, markup: params.strip().lower() == level
+
+
+# Cards one inside another that the parser still reads as cards; deeper
+# fences are text. A card nested once is reported by problems(); each level
+# costs a scan of the rest of the body for its closing fence, so the levels
+# are bounded here rather than by the parser's general nesting limit.
+_CARE_CARD_MAX_DEPTH = 2
+
+
+def _bounded_care_card_rule(rule: Any) -> Any:
+    """The container plugin's block rule for one level, opening only on a
+    fence of exactly three colons and at most ``_CARE_CARD_MAX_DEPTH`` cards
+    deep: a body of thousands of growing fences (``::::``, ``:::::`` …) made
+    the plugin scan the rest of the body once per fence."""
+
+    def bounded(state: Any, start_line: int, end_line: int, silent: bool) -> bool:
+        start = state.bMarks[start_line] + state.tShift[start_line]
+        if not state.src.startswith(":::", start) or state.src.startswith("::::", start):
+            return False
+        if silent:
+            return bool(rule(state, start_line, end_line, silent))
+        depth = state.env.get("care_card_depth", 0)
+        if depth >= _CARE_CARD_MAX_DEPTH:
+            return False
+        state.env["care_card_depth"] = depth + 1
+        try:
+            return bool(rule(state, start_line, end_line, silent))
+        finally:
+            state.env["care_card_depth"] = depth
+
+    return bounded
+
+
+def _render_care_card(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
+    token = tokens[idx]
+    if token.nesting == -1:
+        return "</div>\n"
+    card = CARE_CARDS[token.type.removeprefix("container_").removesuffix("_open")]
+    # The classes carry this render's marker; sanitise() keeps them only then.
+    marker = env["id_marker"]
+    level = token.meta.get("heading_level", 2)
+    return (
+        f'<div class="{marker}{CARE_CARD_CLASS} {marker}{CARE_CARD_CLASS}--{card.level}">\n'
+        f"<h{level}>{html_lib.escape(card.heading)}</h{level}>\n"
+    )
+
+
+def care_card_levels(html: str) -> set[str]:
+    """The care-card levels in sanitised body HTML (``Article.live_body_html``).
+    Only :func:`render` writes these classes, so typed HTML cannot fake one;
+    the whole opening tag is matched because typed text keeps its quotes
+    (only ``<``, ``>`` and ``&`` are escaped in text)."""
+    return {
+        level
+        for level in CARE_CARDS
+        if f'<div class="{CARE_CARD_CLASS} {CARE_CARD_CLASS}--{level}">' in html
+    }
+
+
 # Footnotes --------------------------------------------------------------------
 
 
@@ -449,10 +559,16 @@ def _finish_tokens(state: Any) -> None:
         # The second and later references to one footnote: fnref-1-2, ...
         ids.taken.update(f"fnref-{number}-{sub}" for sub in range(2, footnote.get("count", 0) + 1))
     tokens = state.tokens
+    # A care card's heading sits one level under the heading before it (h2
+    # before any), so the page's outline has no gaps.
+    last_heading = 1
     for index, token in enumerate(tokens):
         if token.type in {"heading_open", "heading_close"} and token.tag == "h1":
             token.tag = "h2"
+        if token.type in _CARE_CARD_OPEN:
+            token.meta["heading_level"] = min(last_heading + 1, 6)
         if token.type == "heading_open":
+            last_heading = int(token.tag[1])
             text = _inline_text(tokens[index + 1]) if index + 1 < len(tokens) else ""
             token.attrSet("id", marker + ids.claim(slugify(text)))
         elif token.type == "inline":
@@ -481,6 +597,16 @@ def _markdown() -> MarkdownIt:
     md.validateLink = lambda url: True  # type: ignore[method-assign]
     md.use(footnote_plugin, inline=False)
     admon_plugin(md)
+    for level in CARE_CARDS:
+        container_plugin(md, level, validate=_care_card_validator(level), render=_render_care_card)
+        name = f"container_{level}"
+        # markdown-it-py's Ruler has no getter for one rule's function.
+        plugin_rule = next(rule.fn for rule in md.block.ruler.__rules__ if rule.name == name)
+        md.block.ruler.at(
+            name,
+            _bounded_care_card_rule(plugin_rule),
+            {"alt": ["paragraph", "reference", "blockquote", "list"]},
+        )
     md.block.ruler.at(
         "admonition", _callout_rule, {"alt": ["paragraph", "reference", "blockquote", "list"]}
     )
@@ -512,6 +638,8 @@ def sanitise(html: str, *, id_marker: str | None = None, ids: _Ids | None = None
     ids = _Ids(RESERVED_IDS) if ids is None else ids
 
     def filter_attribute(tag: str, name: str, value: str) -> str | None:
+        if name == "class":
+            return _filter_classes(value, id_marker)
         if name == "id":
             if id_marker and value.startswith(id_marker):
                 return value[len(id_marker) :]
@@ -538,6 +666,20 @@ def sanitise(html: str, *, id_marker: str | None = None, ids: _Ids | None = None
     )
 
 
+def _filter_classes(value: str, marker: str | None) -> str | None:
+    """Care-card classes only with this render's marker (which is removed);
+    other classes are left to nh3's ``allowed_classes``."""
+    kept = []
+    for name in value.split():
+        if marker and name.startswith(marker):
+            name = name[len(marker) :]
+            if name in CARE_CARD_CLASSES:
+                kept.append(name)
+        elif name not in CARE_CARD_CLASSES:
+            kept.append(name)
+    return " ".join(kept) or None
+
+
 _CONTENTS_HEADING = re.compile(r'<h([23]) id="([^"]*)">(.*?)</h\1>', re.S)
 
 
@@ -561,7 +703,7 @@ def _container_depth(tokens: Sequence[Token]) -> tuple[int, int]:
     where the nesting first goes past ``MAX_NESTING`` (0 if it never does)."""
     containers = {
         "blockquote_open", "bullet_list_open", "ordered_list_open", "admonition_open",
-        "footnote_open",
+        "footnote_open", *_CARE_CARD_OPEN,
     }  # fmt: skip
     depth = deepest = line = 0
     for token in tokens:
@@ -718,6 +860,7 @@ def _find_problems(text: str) -> list[Problem]:
     if found:
         return found
     found.extend(_callout_problems(tokens, text))
+    found.extend(_care_card_problems(tokens, text))
     html = _render_tokens(tokens, env).html
     found.extend(_image_problems(html))
     return found
@@ -753,6 +896,71 @@ def _callout_problems(tokens: Sequence[Token], text: str) -> list[Problem]:
                 f"callout's text by four spaces on the lines under it, like this:\n"
                 f"{_CALLOUT_EXAMPLE}",
             ))  # fmt: skip
+    return found
+
+
+_CARE_CARD_EXAMPLE = ":::urgent\n- you feel drowsy all day\n- your breathing is slow\n:::"
+# The editor reads the first few and fixes the pattern; thousands of lines
+# of the same message help no one.
+_CARE_CARD_PROBLEMS_SHOWN = 5
+_FENCE_LINE = re.compile(r"^[\s>]*:{3,}\s*(.*?)\s*$")
+
+
+def _care_card_problems(tokens: Sequence[Token], text: str) -> list[Problem]:
+    """Care cards that are unclosed, empty, inside another card, or fences
+    that open no card (an unknown level, a stray closing ``:::``)."""
+    found = []
+    lines = text.splitlines()
+    levels = ", ".join(f":::{level}" for level in CARE_CARDS)
+    depth = 0
+    for index, token in enumerate(tokens):
+        if token.type in _CARE_CARD_OPEN:
+            start, end = token.map or (0, 0)
+            opening = lines[start].strip() if start < len(lines) else token.markup
+            closed = end < len(lines) and _FENCE_LINE.match(lines[end]) is not None
+            if depth:
+                found.append(Problem(
+                    "care_card_nested",
+                    f"The care card “{opening}” on line {start + 1} is inside another care card. "
+                    "Close the first card with a line of ::: before opening the next.",
+                ))  # fmt: skip
+            elif not closed:
+                found.append(Problem(
+                    "care_card_unclosed",
+                    f"The care card “{opening}” on line {start + 1} is not closed. End it with "
+                    f"a line of just ::: after its list, like this:\n{_CARE_CARD_EXAMPLE}",
+                ))  # fmt: skip
+            if tokens[index + 1].type.endswith("_close"):
+                found.append(Problem(
+                    "care_card_empty",
+                    f"The care card “{opening}” on line {start + 1} has nothing in it. List "
+                    f"the symptoms between the lines, like this:\n{_CARE_CARD_EXAMPLE}",
+                ))  # fmt: skip
+            depth += 1
+        elif token.type.startswith("container_") and token.type.endswith("_close"):
+            depth -= 1
+        elif token.type == "inline":
+            first = token.map[0] if token.map else 0
+            for offset, line in enumerate(token.content.splitlines()):
+                fence = _FENCE_LINE.match(line)
+                if fence is None:
+                    continue
+                what = (
+                    f"“:::{fence.group(1)}” is not a care card"
+                    if fence.group(1)
+                    else "“:::” closes no care card"
+                )
+                found.append(Problem(
+                    "care_card_level",
+                    f"Line {first + offset + 1}: {what}. A care card opens with one of "
+                    f"{levels} on a line of its own and closes with a line of just :::.",
+                ))  # fmt: skip
+    if len(found) > _CARE_CARD_PROBLEMS_SHOWN:
+        more = len(found) - _CARE_CARD_PROBLEMS_SHOWN
+        found = [
+            *found[:_CARE_CARD_PROBLEMS_SHOWN],
+            Problem("care_card_more", f"… and {more} more care-card fences like these."),
+        ]
     return found
 
 

@@ -87,6 +87,9 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "healthsite.middleware.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # After whitenoise (static files come precompressed) and before the page
+    # cache, so cached pages are compressed on their way out too.
+    "healthsite.compression.CompressionMiddleware",
     "pagecache.middleware.PageCacheMiddleware",
     "healthsite.middleware.StaticCSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

@@ -31,7 +31,7 @@ from django.views.generic import DetailView, ListView, TemplateView
 
 from articles import search as search_engine
 from articles.models import Article, SlugRedirect, Topic
-from articles.rendering import render
+from articles.rendering import URGENT_CARE_LEVELS, care_card_levels, render
 from pagecache.store import conditional_page
 from public import seo
 
@@ -48,6 +48,16 @@ else:
 logger = logging.getLogger(__name__)
 
 NOINDEX = "noindex, nofollow"
+
+
+def urgent_help_for(body_html: str) -> dict[str, Any] | None:
+    """The generic urgent-help block (``settings.URGENT_HELP``) for a guide
+    whose sanitised body is ``body_html``, or None when the guide's own
+    urgent or immediate care card already says when and whom to call: the
+    page gives that advice once, where the guide's text calls for it."""
+    if care_card_levels(body_html) & set(URGENT_CARE_LEVELS):
+        return None
+    return cast("dict[str, Any]", settings.URGENT_HELP)
 
 
 def _published_in_topic() -> QuerySet[Article]:
@@ -234,7 +244,7 @@ class ArticleDetailView(ConditionalGetMixin, DetailView):
             {"created_at": datetime.fromisoformat(c["created_at"]), "public_note": c["public_note"]}
             for c in article.live_corrections
         ]
-        context["urgent_help"] = settings.URGENT_HELP
+        context["urgent_help"] = urgent_help_for(article.live_body_html)
         context["crumbs"] = [(reverse("articles:topics"), _("Topics"))] + [
             (topic.get_absolute_url(), topic.live_name) for topic in context["topics"][:1]
         ]
@@ -263,6 +273,8 @@ class ArticlePreviewView(PermissionRequiredMixin, DetailView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         context["preview"] = render(self.object.body)
+        # Placed as the published page would place it.
+        context["urgent_help"] = urgent_help_for(context["preview"].html)
         return context
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:

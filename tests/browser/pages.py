@@ -11,6 +11,7 @@ PUBLIC_PAGES = {
     "topic": "/topics/diazepam/",
     "article": "/articles/diazepam-for-sleep/",
     "reviewed article with sources and a callout": "/articles/reviewed-guide/",
+    "article with the three care cards": "/articles/care-card-guide/",
     "search with results": "/search/?q=sleep",
     "search with none": "/search/?q=zebra",
     "search with a bad query": "/search/?q=%21%21%21",
@@ -24,7 +25,8 @@ def _roles() -> None:
 
 
 def add_reviewed_guide() -> None:
-    """A guide with every optional part: review, sources, a safety callout, a table."""
+    """A guide with every optional part: review, sources, a safety callout, a
+    table; and a guide with a care card of each level (issue 14)."""
     _roles()
     article = make_article(
         title="A reviewed guide",
@@ -41,3 +43,16 @@ def add_reviewed_guide() -> None:
     # Sources are part of the version, public once approved (issue 11).
     publish(article, sources=[{"order": 1, "title": "Diazepam", "publisher": "NICE",
                                "url": "https://example.org/diazepam"}])  # fmt: skip
+    make_article(
+        title="A guide with care cards",
+        slug="care-card-guide",
+        summary="When to get help.",
+        body=(
+            ":::non-urgent\n- you still cannot sleep after 2 weeks\n:::\n\n"
+            "## Side effects\n\nDrowsiness is common.\n\n"
+            ":::urgent\n- you feel [confused](https://example.org/confusion) or unsteady\n:::\n\n"
+            "## If you take too much\n\n"
+            ":::immediate\n- you cannot stay awake\n- your breathing is slow\n"
+            "- you have taken it with [alcohol or opioids](https://example.org/mixing)\n:::\n"
+        ),
+    )

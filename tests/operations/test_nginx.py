@@ -441,6 +441,27 @@ def test_plain_http_is_redirected_to_https_and_security_headers_pass_unchanged(s
 
 
 @pytest.mark.slow
+def test_each_client_gets_the_encoding_it_accepts_through_the_micro_cache(site):
+    """The app compresses pages (brotli or gzip) and says Vary:
+    Accept-Encoding, so nginx keeps one cached copy per encoding: a gzip or
+    plain client never gets the brotli copy another reader's request left
+    in the micro-cache, and nginx does not compress them again."""
+    proxy, _ = site
+    cases = (("br, gzip", "br"), ("gzip", "gzip"), ("identity", None))
+    for _ in range(2):  # the second round finds the first round's copies
+        for accept, encoding in cases:
+            status, headers, body = proxy.request(ARTICLE, headers={"Accept-Encoding": accept})
+            assert status == 200
+            assert headers.get_all("Content-Encoding", []) == ([encoding] if encoding else [])
+            assert "accept-encoding" in headers.get("Vary", "").lower()
+            if encoding is None:
+                assert "<h1>" in body
+                assert headers["ETag"].startswith('"')
+            else:
+                assert headers["ETag"].startswith('W/"')
+
+
+@pytest.mark.slow
 def test_files_from_disk_carry_the_headers_the_app_sends(site):
     """Static files and uploads served by nginx from disk have the same
     caching and security headers as when the app serves them, and

@@ -16,6 +16,8 @@ def test_collectstatic_builds_the_compressed_manifest(tmp_path):
         call_command("collectstatic", interactive=False, verbosity=0)
     assert (tmp_path / "staticfiles.json").exists()
     assert list(tmp_path.glob("css/site.*.css.gz"))
+    # Brotli is installed (requirements/base.in), so whitenoise writes .br too.
+    assert list(tmp_path.glob("css/site.*.css.br"))
 
 
 @pytest.mark.slow  # runs collectstatic first
