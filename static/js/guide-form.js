@@ -1,0 +1,134 @@
+/* The guide change form: readability figures as the body is typed, and a
+ * warning before leaving the page with unsaved changes.
+ *
+ * Readability: the body is posted (debounced, like markdownx's preview) to
+ * the staff-only endpoint named by data-readability-url, which answers SMOG
+ * and Flesch for the whole guide and for each "##" section; the answer is
+ * written with textContent only.
+ *
+ * Unsaved changes: the form's fields are compared with what they held when
+ * the page loaded (a form shown again with refusals is unsaved from the
+ * start); leaving with a difference asks first (beforeunload).
+ * Submitting the guide's own form (Save, Save and submit) does not ask.
+ */
+(function () {
+  "use strict";
+
+  var DELAY_MS = 600;
+
+  function csrfToken() {
+    var input = document.querySelector("input[name=csrfmiddlewaretoken]");
+    return input ? input.value : "";
+  }
+
+  function element(tag, text, attributes) {
+    var node = document.createElement(tag);
+    if (text !== undefined && text !== null) { node.textContent = String(text); }
+    Object.keys(attributes || {}).forEach(function (name) { node.setAttribute(name, attributes[name]); });
+    return node;
+  }
+
+  function figuresTable(data) {
+    var table = element("table", null, { "class": "readability-sections" });
+    table.appendChild(element("caption", "By section (split at each ## heading)"));
+    var head = element("tr");
+    ["Section", "SMOG grade", "Flesch reading ease", "Flesch–Kincaid grade", "Words"]
+      .forEach(function (label) { head.appendChild(element("th", label, { scope: "col" })); });
+    table.appendChild(element("thead")).appendChild(head);
+    var body = table.appendChild(element("tbody"));
+    data.sections.forEach(function (section) {
+      var row = element("tr");
+      row.appendChild(element("th", section.heading || "(before the first heading)", { scope: "row" }));
+      [section.smog_grade, section.flesch_reading_ease, section.flesch_kincaid_grade, section.words]
+        .forEach(function (value) { row.appendChild(element("td", value)); });
+      body.appendChild(row);
+    });
+    return table;
+  }
+
+  function showFigures(box, data) {
+    var figures = box.querySelector(".editor-readability-figures");
+    figures.textContent = "";
+    if (data.error) {
+      figures.appendChild(element("p", data.error, { "class": "errornote" }));
+      return;
+    }
+    var overall = data.overall;
+    figures.appendChild(element("p",
+      "Whole guide: SMOG grade " + overall.smog_grade + ", Flesch reading ease " +
+      overall.flesch_reading_ease + ", Flesch–Kincaid grade " + overall.flesch_kincaid_grade +
+      " (" + overall.words + " words).", { "class": "readability-overall" }));
+    if (data.sections.length) {
+      figures.appendChild(figuresTable(data));
+    }
+  }
+
+  function liveReadability(editor, box) {
+    var url = box.getAttribute("data-readability-url");
+    var timer = null, sent = 0;
+    function update() {
+      var number = ++sent;
+      var data = new FormData();
+      data.append("content", editor.value);
+      fetch(url, {
+        method: "POST", body: data, credentials: "same-origin",
+        headers: { "X-CSRFToken": csrfToken() }
+      }).then(function (response) {
+        return response.json();
+      }).then(function (payload) {
+        // An older answer arriving late must not replace a newer one.
+        if (number === sent) { showFigures(box, payload); }
+      }).catch(function () { /* Guidance only: the last figures stay. */ });
+    }
+    editor.addEventListener("input", function () {
+      clearTimeout(timer);
+      timer = setTimeout(update, DELAY_MS);
+    });
+    update();
+  }
+
+  function snapshot(form) {
+    var parts = [];
+    Array.prototype.forEach.call(form.elements, function (field) {
+      if (!field.name || field.type === "submit" || field.name === "csrfmiddlewaretoken") { return; }
+      if ((field.type === "checkbox" || field.type === "radio") && !field.checked) { return; }
+      if (field.tagName === "SELECT") {
+        Array.prototype.forEach.call(field.selectedOptions, function (option) {
+          parts.push(field.name + "=" + option.value);
+        });
+        return;
+      }
+      parts.push(field.name + "=" + field.value);
+    });
+    return parts.join("\u0000");
+  }
+
+  function warnBeforeLeaving(form) {
+    // A form shown again with its refusals holds text that was not saved.
+    var initial = document.querySelector(".error-summary") ? null : snapshot(form);
+    var submitting = false;
+    form.addEventListener("submit", function () { submitting = true; });
+    window.addEventListener("beforeunload", function (event) {
+      if (submitting || snapshot(form) === initial) { return; }
+      event.preventDefault();
+      // Older browsers show the dialog only when returnValue is set.
+      event.returnValue = "";
+    });
+  }
+
+  function start() {
+    var form = document.getElementById("article_form");
+    if (form) { warnBeforeLeaving(form); }
+    Array.prototype.forEach.call(document.querySelectorAll(".guide-editor"), function (editorBox) {
+      var editor = editorBox.querySelector(".markdownx-editor");
+      var box = editorBox.querySelector(".editor-readability");
+      if (editor && box && box.getAttribute("data-readability-url")) { liveReadability(editor, box); }
+    });
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", start);
+  } else {
+    start();
+  }
+})();
