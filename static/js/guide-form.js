@@ -6,6 +6,8 @@
  * and Flesch for the whole guide and for each "##" section; the answer is
  * written with textContent only.
  *
+ * Topics' autocomplete search box gets the name of its field.
+ *
  * Unsaved changes: the form's fields are compared with what they held when
  * the page loaded (a form shown again with refusals is unsaved from the
  * start); leaving with a difference asks first (beforeunload).
@@ -116,9 +118,32 @@
     });
   }
 
+  // Django's autocomplete (select2, for topics) adds a search box with no
+  // label, an axe "label" violation; it is named after its field's label,
+  // also when select2 draws it again after a choice.
+  function labelSearchBoxes(root) {
+    Array.prototype.forEach.call(root.querySelectorAll(".select2-search__field:not([aria-label])"),
+      function (search) {
+        var container = search.closest(".select2-container");
+        var select = container && container.previousElementSibling;
+        var label = select && select.id && document.querySelector("label[for='" + select.id + "']");
+        var name = label ? label.textContent.replace(/:\s*$/, "").trim() : "";
+        search.setAttribute("aria-label", name ? "Search " + name.toLowerCase() : "Search");
+      });
+  }
+
+  function watchSearchBoxes(form) {
+    labelSearchBoxes(form);
+    new MutationObserver(function () { labelSearchBoxes(form); })
+      .observe(form, { childList: true, subtree: true });
+  }
+
   function start() {
     var form = document.getElementById("article_form");
-    if (form) { warnBeforeLeaving(form); }
+    if (form) {
+      warnBeforeLeaving(form);
+      watchSearchBoxes(form);
+    }
     Array.prototype.forEach.call(document.querySelectorAll(".guide-editor"), function (editorBox) {
       var editor = editorBox.querySelector(".markdownx-editor");
       var box = editorBox.querySelector(".editor-readability");
