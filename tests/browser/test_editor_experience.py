@@ -55,7 +55,7 @@ def guide(db) -> Article:
 
 
 def box(page: Page, selector: str) -> dict:
-    found = page.locator(selector).first.bounding_box()
+    found = page.locator(selector).first.bounding_box(timeout=5000)
     assert found is not None, f"{selector} is not displayed"
     return found
 
@@ -149,7 +149,7 @@ def test_leaving_a_changed_form_warns_and_saving_does_not(live_server, browser, 
 def _inside_the_content_column(page: Page, selectors: list[str]) -> None:
     viewport = page.viewport_size
     assert viewport is not None
-    column = box(page, "#content")
+    column = content_column(page)
     assert column["x"] + column["width"] <= viewport["width"]
     overflow = page.evaluate(
         "document.documentElement.scrollWidth - document.documentElement.clientWidth"
@@ -159,6 +159,18 @@ def _inside_the_content_column(page: Page, selectors: list[str]) -> None:
         found = box(page, selector)
         assert found["x"] >= column["x"] - 1, selector
         assert found["x"] + found["width"] <= column["x"] + column["width"] + 1, selector
+
+
+def content_column(page: Page) -> dict:
+    """The content box of #content: the column the form's parts must stay in."""
+    return page.evaluate(
+        """(() => {
+            const e = document.querySelector('#content'), s = getComputedStyle(e);
+            const r = e.getBoundingClientRect();
+            const left = parseFloat(s.paddingLeft), right = parseFloat(s.paddingRight);
+            return {x: r.left + left, y: r.top, width: r.width - left - right, height: r.height};
+        })()"""
+    )
 
 
 def _overlap(a: dict, b: dict) -> bool:
@@ -184,15 +196,21 @@ def test_the_change_form_fits_its_content_column_with_nothing_cut_off(
     """At 1280 px the object tools floated beside the first fieldset and the
     body showed about 360 of its 610 px (fault 1)."""
     page = open_form(browser, live_server.url, guide, width, height)
-    page.wait_for_selector(".editor-readability .readability-overall")
+    page.wait_for_selector(".markdownx-preview h2")
     page.screenshot(path=artefacts / f"change-form-{width}x{height}.png", full_page=True)
-    _inside_the_content_column(page, MAIN_ELEMENTS)
     tools, fieldset = box(page, ".object-tools"), box(page, "#article_form fieldset")
+    column = content_column(page)
     assert not _overlap(tools, fieldset)
+    # Not squeezed beside the tools: the fieldset spans the column, and the
+    # body and its preview end inside it (they were cut off at its edge).
+    assert fieldset["width"] >= column["width"] - 2
     text = box(page, "#id_body")
-    column = box(page, "#content")
+    for selector in ("#id_body", ".markdownx-preview"):
+        edge = box(page, selector)
+        assert edge["x"] + edge["width"] <= fieldset["x"] + fieldset["width"] + 1, selector
     # The body keeps at least a third of the column (two panes side by side).
     assert text["width"] >= column["width"] / 3
+    _inside_the_content_column(page, MAIN_ELEMENTS)
     visible = page.evaluate(
         "(() => { const e = document.querySelector('#id_body');"
         " return e.clientWidth >= e.scrollWidth; })()"
