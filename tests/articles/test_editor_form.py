@@ -165,6 +165,22 @@ def test_the_button_is_offered_to_editors_who_may_submit_and_not_in_review(clien
     assert 'name="_save_and_submit"' not in client.get(change_url(draft)).content.decode()
 
 
+def test_a_forged_save_and_submit_by_someone_who_may_not_submit_saves_but_never_submits(client):
+    """The button is a courtesy: the workflow's submit step decides."""
+    draft = make_article(live=False, author=make_editor("ed"))
+    client.force_login(make_clinician("cleo"))
+    response = client.post(
+        change_url(draft),
+        {**change_form_data(draft, body=NEW_TEXT), "_save_and_submit": "1"},
+        follow=True,
+    )
+    draft.refresh_from_db()
+    assert (draft.body, draft.status) == (NEW_TEXT, Article.Status.DRAFT)
+    errors = [str(m) for m in response.context["messages"] if m.level_tag == "error"]
+    assert len(errors) == 1
+    assert "It was not submitted for review" in errors[0]
+
+
 def test_the_button_comes_after_save_so_enter_in_a_field_only_saves(client):
     editor = make_editor("ed")
     client.force_login(editor)

@@ -218,6 +218,14 @@ def test_the_change_form_fits_its_content_column_with_nothing_cut_off(
     assert visible, "the body's text is cut off sideways"
 
 
+def test_below_about_1200_px_the_preview_stacks_under_the_text(live_server, browser, guide):
+    page = open_form(browser, live_server.url, guide, 1024, 768)
+    page.wait_for_selector(".markdownx-preview h2")
+    text, preview = box(page, "#id_body"), box(page, ".markdownx-preview")
+    assert preview["y"] >= text["y"] + text["height"]
+    _inside_the_content_column(page, MAIN_ELEMENTS)
+
+
 def test_a_refusal_heads_the_page_uncovered_by_the_object_tools(
     live_server, browser, guide, artefacts
 ):
