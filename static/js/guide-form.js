@@ -49,20 +49,32 @@
   }
 
   function showFigures(box, data) {
-    var figures = box.querySelector(".editor-readability-figures");
-    figures.textContent = "";
+    var overall = box.querySelector(".readability-overall");
+    var sections = box.querySelector(".readability-sections-box");
+    sections.textContent = "";
     if (data.error) {
-      figures.appendChild(element("p", data.error, { "class": "errornote" }));
+      overall.textContent = data.error;
+      overall.classList.add("errornote");
       return;
     }
-    var overall = data.overall;
-    figures.appendChild(element("p",
-      "Whole guide: SMOG grade " + overall.smog_grade + ", Flesch reading ease " +
-      overall.flesch_reading_ease + ", Flesch–Kincaid grade " + overall.flesch_kincaid_grade +
-      " (" + overall.words + " words).", { "class": "readability-overall" }));
+    overall.classList.remove("errornote");
+    var whole = data.overall;
+    overall.textContent = "Whole guide: SMOG grade " + whole.smog_grade +
+      ", Flesch reading ease " + whole.flesch_reading_ease + ", Flesch–Kincaid grade " +
+      whole.flesch_kincaid_grade + " (" + whole.words + " words).";
     if (data.sections.length) {
-      figures.appendChild(figuresTable(data));
+      sections.appendChild(figuresTable(data));
+    } else {
+      sections.appendChild(element("p", "No sections yet: start one with ## and a heading."));
     }
+  }
+
+  // On wide screens the preview column scrolls on its own beside a long
+  // text: keep the part being typed in view, in proportion to the caret.
+  function followCaret(editor, side) {
+    if (side.scrollHeight <= side.clientHeight) { return; }
+    var fraction = editor.value.length ? editor.selectionStart / editor.value.length : 0;
+    side.scrollTop = fraction * (side.scrollHeight - side.clientHeight);
   }
 
   function liveReadability(editor, box) {
@@ -147,7 +159,12 @@
     Array.prototype.forEach.call(document.querySelectorAll(".guide-editor"), function (editorBox) {
       var editor = editorBox.querySelector(".markdownx-editor");
       var box = editorBox.querySelector(".editor-readability");
+      var side = editorBox.querySelector(".guide-editor-side");
       if (editor && box && box.getAttribute("data-readability-url")) { liveReadability(editor, box); }
+      if (editor && side) {
+        // markdownx announces each new preview on its .markdownx element.
+        editorBox.addEventListener("markdownx.update", function () { followCaret(editor, side); });
+      }
     });
   }
 

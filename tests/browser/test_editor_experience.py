@@ -65,9 +65,12 @@ def test_the_editor_writes_beside_a_preview_and_readability_that_follow_the_typi
 ):
     page = open_form(browser, live_server.url, guide)
     text, preview = box(page, "#id_body"), box(page, ".markdownx-preview")
-    # Side by side at 1280 px: the preview starts right of the text, level with it.
+    side = box(page, ".guide-editor-side")
+    # Side by side at 1280 px: the figures and preview start right of the
+    # text, level with it, and the preview is in the first screen.
     assert preview["x"] >= text["x"] + text["width"]
-    assert abs(preview["y"] - text["y"]) < 60
+    assert abs(side["y"] - text["y"]) < 60
+    assert preview["y"] < text["y"] + 300
     assert text["width"] >= 380
 
     body = page.locator("#id_body")
@@ -77,9 +80,10 @@ def test_the_editor_writes_beside_a_preview_and_readability_that_follow_the_typi
     live = page.locator(".markdownx-preview")
     expect(live.get_by_role("heading", name="Pregnancy")).to_be_visible()
     expect(live.locator(".admonition.warning")).to_have_count(1)
+    expect(page.locator(".editor-readability .readability-overall")).to_contain_text("SMOG grade")
+    page.get_by_text("By section", exact=True).click()
     sections = page.locator(".editor-readability .readability-sections")
     expect(sections.get_by_role("rowheader", name="Pregnancy")).to_be_visible()
-    expect(page.locator(".editor-readability .readability-overall")).to_contain_text("SMOG grade")
     assert console.errors() == []
 
 
@@ -259,7 +263,7 @@ def test_the_change_and_add_forms_have_no_wcag_violations(live_server, browser, 
         "add-template": "/admin/articles/article/add/?template=medicine",
     }[path]
     page.goto(live_server.url + url)
-    page.wait_for_selector(".editor-readability .readability-overall")
+    expect(page.locator(".readability-overall")).to_contain_text("Whole guide")
     if path != "add":
         expect(page.locator(".markdownx-preview h2").first).to_be_visible()
     results = Axe().run(
