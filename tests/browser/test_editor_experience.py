@@ -251,6 +251,20 @@ def test_a_refusal_heads_the_page_uncovered_by_the_object_tools(
     expect(page.locator("#id_summary")).to_have_value("Changed while in review.")
     summary.get_by_role("link", name="Summary").click()
     expect(page.locator("#id_summary")).to_be_focused()
+    results = Axe().run(
+        page,
+        options={"runOnly": {"type": "tag", "values": WCAG_TAGS}, "resultTypes": ["violations"]},
+    )
+    assert results.violations_count == 0, results.generate_report()
+
+
+def test_preview_as_readers_will_see_it_is_one_click_from_the_form(live_server, browser, guide):
+    """Fault 3: the staff preview of the working copy was linked from nowhere."""
+    page = open_form(browser, live_server.url, guide)
+    page.get_by_role("link", name="Preview as readers will see it").click()
+    expect(page).to_have_url(f"{live_server.url}/articles/diazepam-guide/preview/")
+    expect(page.locator(".article-body")).to_contain_text("Diazepam is a medicine used for")
+    expect(page.get_by_role("link", name="View on site")).to_have_count(0)
 
 
 @pytest.mark.parametrize("path", ["change", "add", "add-template"])
