@@ -1,6 +1,6 @@
 """
-The markdownx editor's two endpoints, for active staff with change
-permission on articles only.
+The markdownx editor's two endpoints, and the live readability figures
+beside it, for active staff with change permission on articles only.
 
 ``markdownx.urls`` mounts both for anonymous users, so it is never included;
 these views are mounted at the paths markdownx's JavaScript posts to.
@@ -29,6 +29,8 @@ from django.core.files.storage import default_storage
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
+
+from articles.readability import Readability, assess, assess_sections
 
 View = Callable[..., HttpResponse]
 
@@ -170,5 +172,38 @@ def _markdownify(request: HttpRequest) -> HttpResponse:
     return MarkdownifyView.as_view()(request)
 
 
+def _figures(found: Readability) -> dict[str, float | int]:
+    return {
+        "smog_grade": found.smog_grade,
+        "flesch_reading_ease": found.flesch_reading_ease,
+        "flesch_kincaid_grade": found.flesch_kincaid_grade,
+        "words": found.words,
+        "sentences": found.sentences,
+    }
+
+
+def _readability(request: HttpRequest) -> JsonResponse:
+    """SMOG and Flesch for the posted ``content`` (a guide body), overall
+    and per ``##`` section, for the editor to show as the text is typed.
+    Guidance only. A body longer than a guide may be is refused (400), as
+    the preview refuses to render one."""
+    text = request.POST.get("content", "")
+    limit = settings.ARTICLE_BODY_MAX_CHARS
+    if len(text) > limit:
+        return JsonResponse(
+            {"error": _("The body is %(n)d characters long; the limit is %(limit)d.")
+             % {"n": len(text), "limit": limit}},
+            status=400,
+        )  # fmt: skip
+    return JsonResponse({
+        "overall": _figures(assess(text)),
+        "sections": [
+            {"heading": section.heading, **_figures(section.figures)}
+            for section in assess_sections(text)
+        ],
+    })  # fmt: skip
+
+
 markdownify = _staff_with_perm("articles.change_article", _markdownify)
 upload = _staff_with_perm("articles.change_article", _upload)
+readability = _staff_with_perm("articles.change_article", _readability)

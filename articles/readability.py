@@ -131,6 +131,39 @@ def assess(markdown_text: str) -> Readability:
     return measure(text)
 
 
+@dataclass(frozen=True)
+class SectionReadability:
+    """Figures for one section of a guide: its ``##`` heading's text ("" for
+    the text before the first heading) and :class:`Readability` of the
+    section, heading included."""
+
+    heading: str
+    figures: Readability
+
+
+# Where a level 2 heading starts in sanitised HTML: a "<h2" typed by the
+# editor is escaped to "&lt;h2" by then, in code blocks too.
+_H2_START = re.compile(r"(?=<h2[\s>])")
+_H2 = re.compile(r"<h2[^>]*>(.*?)</h2>", re.DOTALL)
+
+
+def assess_sections(markdown_text: str) -> list[SectionReadability]:
+    """Readability of each section of a guide body, split where a ``##``
+    heading starts (``###`` and deeper stay in their section), measured like
+    :func:`assess` on the rendered text. Text before the first heading is a
+    section with the heading "" when it has words. The sections' counts add
+    up to the whole body's. Never raises."""
+    found: list[SectionReadability] = []
+    for part in _H2_START.split(render(markdown_text).html):
+        heading = _H2.search(part)
+        figures = measure(plain_text(part, blocks_on_lines=True))
+        if heading is None and not figures.words:
+            continue
+        title = plain_text(heading.group(1)) if heading else ""
+        found.append(SectionReadability(heading=title, figures=figures))
+    return found
+
+
 def measure(text: str) -> Readability:
     """Readability of plain ``text`` (one block per line)."""
     found = sentences(text)

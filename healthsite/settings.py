@@ -439,6 +439,13 @@ MARKDOWNX_UPLOAD_URLS_PATH = "/markdownx/upload/"
 MARKDOWNX_MEDIA_PATH = "uploads/"
 MARKDOWNX_SERVER_CALL_LATENCY = 400
 
+# The Markdown files a new guide can start from (the add form lists each
+# NAME.md as "Name guide"); an administrator may point this at a folder of
+# their own.
+ARTICLE_GUIDE_TEMPLATES_DIR = Path(
+    os.environ.get("DJANGO_GUIDE_TEMPLATES_DIR") or BASE_DIR / "articles" / "guide_templates"
+)
+
 # How often a clinician must re-review a guide; each article may override it.
 ARTICLE_REVIEW_INTERVAL_MONTHS = env_int("DJANGO_REVIEW_INTERVAL_MONTHS", 12)
 # The longest article body accepted, in characters (about 30,000 words).

@@ -20,10 +20,11 @@ from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from markdownx.admin import MarkdownxModelAdmin
+from markdownx.widgets import AdminMarkdownxWidget
 from simple_history.admin import SimpleHistoryAdmin
 
-from articles import workflow
-from articles.admin import confirm
+from articles import editor, workflow
+from articles.admin import confirm, guide_templates
 from articles.admin.conflicts import ShowFormAgainOnConflict
 from articles.admin.content import ReferenceInline
 from articles.admin.evidence import EVIDENCE_PACKS_LABEL, download_evidence_packs, may_download
@@ -33,6 +34,7 @@ from articles.admin.labels import state_column
 from articles.admin.review_panel import review_context, workflow_post
 from articles.diffing import diff_versions, version_label
 from articles.models import SOURCE_FIELDS, Article, ArticleQuerySet, Reference, Review, Revision
+from articles.readability import assess_sections
 from articles.rendering import problems
 from articles.text import NormalisedTextFormMixin
 
@@ -50,6 +52,26 @@ class IdCheckedAutocompleteSelectMultiple(AutocompleteSelectMultiple):
     ) -> list:
         ids = [v for v in value if parse_id(str(v)) is not None]
         return super().optgroups(name, ids, attr)
+
+
+class GuideBodyWidget(AdminMarkdownxWidget):
+    """markdownx's editor laid out for guides: the text and its live preview
+    side by side on wide screens, the live readability figures beside them
+    (``articles/templates/articles/widgets/guide_body.html``: widgets are
+    rendered by the form renderer, which reads app template folders only)."""
+
+    template_name = "articles/widgets/guide_body.html"
+
+    def get_context(self, name: str, value: Any, attrs: dict[str, Any] | None) -> dict[str, Any]:
+        context = super().get_context(name, value, attrs)
+        context["readability_url"] = reverse("admin:articles_article_readability")
+        return context
+
+
+BODY_KEYS_HELP = _(
+    "Keyboard: Tab moves to the next field, as everywhere. To indent lines by four spaces (a "
+    "callout's text, a sub-list), press Ctrl+] (Cmd+] on a Mac); Ctrl+[ takes four spaces away."
+)
 
 
 class ArticleForm(NormalisedTextFormMixin, forms.ModelForm):
@@ -74,6 +96,7 @@ class ArticleForm(NormalisedTextFormMixin, forms.ModelForm):
             "title", "slug", "summary", "body", "correction_note", "review_interval_months",
             "topics",
         ]  # fmt: skip
+        widgets = {"body": GuideBodyWidget}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -84,6 +107,8 @@ class ArticleForm(NormalisedTextFormMixin, forms.ModelForm):
         # A body ends with a newline; stripping it would make every
         # unchanged save a new version.
         cast(forms.CharField, self.fields["body"]).strip = False
+        body = self.fields["body"]
+        body.help_text = format_html("{} {}", body.help_text, BODY_KEYS_HELP)
 
     def clean_body(self) -> str:
         """Refuse a body that cannot be published as written (issue 12 and 18):
@@ -125,13 +150,15 @@ class ArticleForm(NormalisedTextFormMixin, forms.ModelForm):
                     for name in VERSIONED_FORM_FIELDS & set(self.changed_data)
                     if name == "topics" or cleaned.get(name) != getattr(current, name)
                 }
-                if changed:
-                    raise forms.ValidationError(
+                # By each changed field, so the refusal sits next to what the
+                # editor typed as well as in the summary at the top (issue 13).
+                for name in sorted(changed):
+                    self.add_error(name, forms.ValidationError(
                         _("This article is in clinical review, so its text, address, topics "
                           "and correction note cannot change. Ask the reviewer to request "
                           "changes first."),
                         code="in_review",
-                    )  # fmt: skip
+                    ))  # fmt: skip
         slug = cleaned.get("slug")
         if slug and Article.objects.filter(live_slug=slug).exclude(pk=self.instance.pk).exists():
             self.add_error(
@@ -144,6 +171,9 @@ class ArticleForm(NormalisedTextFormMixin, forms.ModelForm):
             )
         return cleaned
 
+
+# The name of the change form's "Save and submit for review" button.
+SAVE_AND_SUBMIT = "_save_and_submit"
 
 # Form fields that are part of a version (sources are the inline's).
 VERSIONED_FORM_FIELDS = {"title", "slug", "summary", "body", "correction_note", "topics"}
@@ -226,9 +256,17 @@ class ArticleAdmin(
 
     class Media:
         # The body's public stylesheet, so both previews look like the page;
-        # editor.js shows a refused upload's reason instead of inserting text.
+        # editor.js keeps Tab for moving focus and shows a refused upload's
+        # reason instead of inserting text; guide-form.js shows readability
+        # as one types and warns before unsaved changes are lost.
         css = {"all": ["css/admin-review.css", "css/article-body.css"]}
-        js = ["js/editor.js"]
+        js = ["js/editor.js", "js/guide-form.js"]
+
+    def view_on_site(self, obj: Article) -> str | None:
+        """The public page, only when there is one: a draft's address is a 404
+        (issue 13, fault 3). Its working copy has "Preview as readers will
+        see it" instead."""
+        return obj.get_absolute_url() if obj.is_live else None
 
     # Columns ---------------------------------------------------------------
 
@@ -291,6 +329,56 @@ class ArticleAdmin(
                 self.fields["owner"].disabled = True
 
         return OwnerShownOnly
+
+    def get_changeform_initial_data(self, request: HttpRequest) -> dict[str, Any]:
+        """A new guide's body from the template chosen on the add form
+        (``?template=medicine``); an unknown name starts blank."""
+        initial = super().get_changeform_initial_data(request)
+        initial.pop("template", None)
+        body = guide_templates.body_of(request.GET.get("template", ""))
+        if body is not None:
+            initial["body"] = body
+        return initial
+
+    def may_save_and_submit(self, request: HttpRequest, obj: Article | None) -> bool:
+        """Whether to offer "Save and submit for review": the user may submit,
+        and the guide is not already in review or archived. The workflow
+        checks again."""
+        if not workflow.STEPS["submit"].permission(request.user):
+            return False
+        return obj is None or obj.status not in {Article.Status.IN_REVIEW, Article.Status.ARCHIVED}
+
+    def response_add(self, request: HttpRequest, obj: Article,
+                     post_url_continue: str | None = None) -> HttpResponse:  # fmt: skip
+        if SAVE_AND_SUBMIT in request.POST:
+            return self._submit_saved(request, obj)
+        return super().response_add(request, obj, post_url_continue)
+
+    def response_change(self, request: HttpRequest, obj: Article) -> HttpResponse:
+        if SAVE_AND_SUBMIT in request.POST:
+            return self._submit_saved(request, obj)
+        return super().response_change(request, obj)
+
+    def _submit_saved(self, request: HttpRequest, obj: Article) -> HttpResponse:
+        """The second half of "Save and submit for review": the working copy
+        is saved; now the workflow's ``submit`` step. A refusal is the
+        message at the top of the change form, the saved text kept."""
+        self.message_user(
+            request, _("“%(title)s” was saved.") % {"title": obj.title}, messages.SUCCESS
+        )
+        step = workflow.STEPS["submit"]
+        try:
+            step.run(article=obj, actor=request.user)
+        except workflow.WorkflowError as error:
+            self.message_user(
+                request,
+                _("It was not submitted for review: %(reason)s") % {"reason": error},
+                messages.ERROR,
+            )
+        else:
+            self.message_user(request, _("Done: %(step)s.") % {"step": step.label},
+                              messages.SUCCESS)  # fmt: skip
+        return HttpResponseRedirect(reverse("admin:articles_article_change", args=[obj.pk]))
 
     def save_related(
         self, request: HttpRequest, form: ArticleForm, formsets: list, change: bool
@@ -371,6 +459,7 @@ class ArticleAdmin(
     def get_urls(self) -> list:
         wrap, prefix = self.admin_site.admin_view, "articles_article"
         own = [
+            path("readability/", wrap(editor.readability), name=f"{prefix}_readability"),
             path("<path:object_id>/workflow/<str:step>/", wrap(self.workflow_view),
                  name=f"{prefix}_workflow"),
             path("<path:object_id>/versions/", wrap(self.versions_view),
@@ -384,8 +473,23 @@ class ArticleAdmin(
                     extra_context: dict | None = None) -> HttpResponse:  # fmt: skip
         article = self.get_object(request, object_id)
         if article is not None:
-            extra_context = {**(extra_context or {}), **review_context(request, article)}
+            extra_context = {
+                **(extra_context or {}),
+                **review_context(request, article),
+                "readability_sections": assess_sections(article.body),
+                "may_save_and_submit": self.may_save_and_submit(request, article),
+            }
         return super().change_view(request, object_id, form_url, extra_context)
+
+    def add_view(self, request: HttpRequest, form_url: str = "",
+                 extra_context: dict | None = None) -> HttpResponse:  # fmt: skip
+        extra_context = {
+            **(extra_context or {}),
+            "guide_templates": guide_templates.available(),
+            "chosen_template": request.GET.get("template", ""),
+            "may_save_and_submit": self.may_save_and_submit(request, None),
+        }
+        return super().add_view(request, form_url, extra_context)
 
     def workflow_view(self, request: HttpRequest, object_id: str, step: str) -> HttpResponse:
         return workflow_post(self, request, object_id, step)

@@ -1,5 +1,14 @@
-/* Image uploads in the article editor (drop or paste into the body).
+/* The article editor's keyboard, and image uploads (drop or paste into the body).
  *
+ * Keyboard (WCAG 2.1.2, no keyboard trap): markdownx's own keydown listener
+ * turns Tab into a tab character, so focus could not leave the body. This
+ * listener runs first (capture phase on the document) and stops Tab from
+ * reaching it, so Tab and Shift+Tab move focus as in any field. Indentation
+ * stays available behind the shortcut stated in the field's help text:
+ * Ctrl+] (Cmd+] on a Mac) indents the current or selected lines by four
+ * spaces, as callouts and sub-lists need, and Ctrl+[ takes four away.
+ *
+ * Uploads:
  * markdownx's own handler inserts the words "Invalid response" into the body
  * whenever the server refuses a file (over 5 MB, a GIF, too many pixels), where
  * they could be saved and published. This handler runs first (capture phase on
@@ -90,6 +99,64 @@
     }, Promise.resolve());
   }
 
+  function isEditor(element) {
+    return element && element.classList && element.classList.contains("markdownx-editor");
+  }
+
+  var INDENT = "    ";
+
+  function reindent(editor, deeper) {
+    var value = editor.value, start = editor.selectionStart, end = editor.selectionEnd;
+    var lineStart = value.lastIndexOf("\n", start - 1) + 1;
+    // A selection ending at the start of a line leaves that line alone.
+    var blockEnd = end > start && value.charAt(end - 1) === "\n" ? end - 1 : end;
+    var lineEnd = value.indexOf("\n", blockEnd);
+    if (lineEnd === -1) { lineEnd = value.length; }
+    var lines = value.slice(lineStart, lineEnd).split("\n");
+    var firstShift = 0, total = 0;
+    var changed = lines.map(function (line, index) {
+      var shift;
+      if (deeper) {
+        shift = INDENT.length;
+        line = INDENT + line;
+      } else {
+        var leading = /^( {1,4}|\t)/.exec(line);
+        shift = leading ? -leading[0].length : 0;
+        line = leading ? line.slice(leading[0].length) : line;
+      }
+      if (index === 0) { firstShift = shift; }
+      total += shift;
+      return line;
+    }).join("\n");
+    editor.focus();
+    editor.setSelectionRange(lineStart, lineEnd);
+    // execCommand keeps the change on the browser's undo stack and fires
+    // "input" (the preview and the unsaved-changes check follow).
+    if (!document.execCommand || !document.execCommand("insertText", false, changed)) {
+      editor.setRangeText(changed, lineStart, lineEnd, "end");
+      editor.dispatchEvent(new Event("input", { bubbles: true }));
+    }
+    editor.setSelectionRange(Math.max(lineStart, start + firstShift),
+      Math.max(lineStart, end + total));
+  }
+
+  function keys(event) {
+    if (!isEditor(event.target)) {
+      return;
+    }
+    if (event.key === "Tab" && !event.ctrlKey && !event.metaKey && !event.altKey) {
+      // The browser's default: focus moves. Only markdownx is kept out.
+      event.stopPropagation();
+      return;
+    }
+    if ((event.ctrlKey || event.metaKey) && !event.altKey && (event.key === "]" || event.key === "[")) {
+      event.preventDefault();
+      event.stopPropagation();
+      reindent(event.target, event.key === "]");
+    }
+  }
+
+  document.addEventListener("keydown", keys, true);
   document.addEventListener("drop", intercept, true);
   document.addEventListener("paste", intercept, true);
 })();
