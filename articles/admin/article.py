@@ -229,6 +229,36 @@ class LiveFilter(admin.SimpleListFilter):
         return queryset
 
 
+class ApprovedByFilter(admin.SimpleListFilter):
+    """Guides a clinician approved a version of: what a reviewer, or an
+    auditor asking "what did Dr X sign off?", looks for."""
+
+    title = _("approved by")
+    parameter_name = "approved_by"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple]:
+        approvers = (
+            Review.objects.filter(decision=Review.Decision.APPROVED)
+            .values_list("reviewer_id", "reviewer__username", "reviewer_name")
+            .order_by("reviewer__username")
+            .distinct()
+        )
+        names: dict[int, str] = {}
+        for pk, username, public_name in approvers:
+            names.setdefault(pk, public_name or username)
+        return sorted(names.items(), key=lambda item: item[1].casefold())
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        value = self.value()
+        if not value:
+            return queryset
+        if not value.isdigit():
+            return queryset.none()
+        return queryset.filter(
+            reviews__decision=Review.Decision.APPROVED, reviews__reviewer_id=int(value)
+        ).distinct()
+
+
 @admin.register(Article)
 class ArticleAdmin(
     ReadOnlyHistoryMixin, ShowFormAgainOnConflict, SimpleHistoryAdmin, MarkdownxModelAdmin
@@ -238,7 +268,10 @@ class ArticleAdmin(
     list_display = [
         "title", state_column, "is_public", "updated_at", "last_reviewed", "review_due",
     ]  # fmt: skip
-    list_filter = ["status", LiveFilter, ReviewDueFilter]
+    list_filter = [
+        "status", LiveFilter, ReviewDueFilter, ("topics", admin.RelatedOnlyFieldListFilter),
+        ApprovedByFilter, ("clinical_owner", admin.RelatedOnlyFieldListFilter),
+    ]  # fmt: skip
     # The body too (a plain icontains scan), so an editor finds a guide by
     # any phrase in it (issue 13).
     search_fields = ["title", "summary", "slug", "body"]

@@ -150,6 +150,32 @@ def test_review_due_filters_find_overdue_and_due_soon_articles(client):
     assert "Soon guide" not in overdue
 
 
+def test_the_guide_list_filters_by_topic_approver_and_clinical_owner(client):
+    """Issue 13, Deliver 7: filters for topic and reviewer beside status,
+    live and due date; each filter keeps the one guide it names."""
+    from tests.factories import make_topic
+
+    cleo, cora = make_clinician("cleo"), make_clinician("cora")
+    topic = make_topic(name="Sleep")
+    by_cleo = make_article(title="Approved by Cleo", reviewer=cleo)
+    make_article(title="Approved by Cora", reviewer=cora)
+    by_cleo.topics.add(topic)
+    workflow.set_clinical_owner(article=by_cleo, owner=cora, user=cleo)
+    client.force_login(make_staff(superuser=True))
+
+    def titles(query: str) -> set[str]:
+        page = client.get(f"/admin/articles/article/?{query}")
+        assert page.status_code == 200
+        return {title for title in ("Approved by Cleo", "Approved by Cora")
+                if title in page.content.decode()}  # fmt: skip
+
+    assert titles(f"approved_by={cleo.pk}") == {"Approved by Cleo"}
+    assert titles(f"approved_by={cora.pk}") == {"Approved by Cora"}
+    assert titles(f"topics__id__exact={topic.pk}") == {"Approved by Cleo"}
+    assert titles(f"clinical_owner__id__exact={cora.pk}") == {"Approved by Cleo"}
+    assert titles("approved_by=x") == set(), "a bad value is no match, not a 500"
+
+
 def test_my_review_queue_lists_only_what_the_clinician_may_approve(client):
     editor, clinician = make_editor("ed"), make_clinician("cl")
     theirs = make_article(live=False, author=editor, title="Editor's guide")
