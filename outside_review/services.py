@@ -7,6 +7,7 @@ no working link, and a guessed or altered token finds nothing."""
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 import secrets
 from datetime import datetime, timedelta
@@ -14,12 +15,17 @@ from enum import Enum
 
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
+from django.core.mail import send_mail
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from articles.models import Article, Revision
+from articles.notifications import absolute_url
 from articles.workflow import is_clinician
 from outside_review.models import MAX_DAYS, OutsideReview, ReviewLink
+
+logger = logging.getLogger("outside_review")
 
 # What secrets.token_urlsafe(32) gives: 43 characters of the URL-safe alphabet.
 # Anything else is refused before the database is asked.
@@ -151,7 +157,7 @@ def record_response(
         live_version = Article.objects.values_list("live_version", flat=True).get(
             pk=locked.article_id
         )
-        return OutsideReview.objects.create(
+        response = OutsideReview.objects.create(
             link=locked,
             article_id=locked.article_id,
             version=locked.revision.number,
@@ -161,3 +167,32 @@ def record_response(
             comment=comment,
             recommendation=recommendation,
         )
+        transaction.on_commit(lambda: notify_response(response), robust=True)
+        return response
+
+
+def notify_response(response: OutsideReview) -> None:
+    """Email the clinician who made the link, and the guide's clinical
+    owner, that an outside expert responded (the page tells the expert it
+    goes to the clinical team). One email; a failure to send is logged, the
+    response is already kept."""
+    link = response.link
+    article = Article.objects.select_related("clinical_owner").get(pk=response.article_id)
+    people = [link.created_by, article.clinical_owner]
+    addresses = sorted({p.email for p in people if p is not None and p.is_active and p.email})
+    if not addresses:
+        return
+    title = article.live_title or article.title
+    recommendation = OutsideReview.Recommendation(response.recommendation).label
+    path = reverse("admin:outside_review_outsidereview_change", args=[response.pk])
+    body = "\n".join([
+        f"{response.name} ({response.role}) responded to the review link for version "
+        f"{response.version} of “{title}”: {recommendation}.",
+        "", response.comment, "",
+        "Advisory only: it approves and publishes nothing.",
+        f"Read it in the admin: {absolute_url(path)}",
+    ])  # fmt: skip
+    try:
+        send_mail(f"Outside review: {title} ({recommendation.lower()})", body, None, addresses)
+    except Exception:
+        logger.exception("outside review email not sent", extra={"fields": {"review": response.pk}})

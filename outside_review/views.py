@@ -2,11 +2,13 @@
 guide, its differences from the live version, and a form for their response.
 
 Every response of these views is personal and never cached, carries
-``Referrer-Policy: no-referrer`` (the address holds the token, so no link
-followed from the page may pass it on) and ``X-Robots-Tag: noindex``, and
-sets no session cookie: the visitor has no account and nothing is kept about
-them but what they type. The form has Django's usual CSRF token (the page is
-one link's and never cached). ADR: docs/decisions/0018-outside-reviewers.md."""
+``Referrer-Policy: same-origin`` (the address holds the token, so no link
+to another site may pass it on; ``no-referrer`` would also make Chromium
+send ``Origin: null`` with the form, which Django's CSRF check refuses)
+and ``X-Robots-Tag: noindex``, and sets no session cookie: the visitor has
+no account and nothing is kept about them but what they type. The form has
+Django's usual CSRF token (the page is one link's and never cached).
+ADR: docs/decisions/0018-outside-reviewers.md."""
 
 from __future__ import annotations
 
@@ -46,7 +48,7 @@ def _link_page_headers(view: Callable[..., HttpResponse]) -> Callable[..., HttpR
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         response = view(request, *args, **kwargs)
-        response["Referrer-Policy"] = "no-referrer"
+        response["Referrer-Policy"] = "same-origin"
         response["X-Robots-Tag"] = "noindex, nofollow"
         return response
 

@@ -155,7 +155,7 @@ def test_the_page_shows_the_version_and_its_differences_from_the_live_version(
     assert response.status_code == 200
     html = response.content.decode()
     assert "<strong>two</strong> 500 mg" in html  # the version, rendered
-    assert 'class="diff"' in html  # the differences from the live version
+    assert 'class="diff-field"' in html  # the differences from the live version
     assert "version 1" in html.lower()
     assert "advisory" in html.lower()
     assert "csrfmiddlewaretoken" in html
@@ -167,12 +167,12 @@ def test_the_page_is_noindex_uncached_no_referrer_and_sets_no_session(client, li
     html = response.content.decode()
     assert '<meta name="robots" content="noindex, nofollow">' in html
     assert response["X-Robots-Tag"] == "noindex, nofollow"
-    assert response["Referrer-Policy"] == "no-referrer"
+    assert response["Referrer-Policy"] == "same-origin"
     assert "no-store" in response["Cache-Control"]
     assert "private" in response["Cache-Control"]
     assert "sessionid" not in response.cookies
     posted = respond(client, token)
-    assert posted["Referrer-Policy"] == "no-referrer"
+    assert posted["Referrer-Policy"] == "same-origin"
     assert "no-store" in posted["Cache-Control"]
     assert "sessionid" not in posted.cookies
 
@@ -200,7 +200,7 @@ def test_the_page_links_to_no_admin_and_no_other_guide(client, link_and_token):
 def test_a_wrong_token_is_a_404(client, link_and_token, token):
     response = client.get(url(token))
     assert response.status_code == 404
-    assert response["Referrer-Policy"] == "no-referrer"
+    assert response["Referrer-Policy"] == "same-origin"
     assert "no-store" in response["Cache-Control"]
 
 
@@ -390,3 +390,34 @@ def test_the_roles_name_the_outside_review_permissions():
     assert "add_reviewlink" in ROLES["Clinical reviewers"]
     assert "add_reviewlink" not in ROLES["Editors"]
     assert "view_outsidereview" in ROLES["Editors"]
+
+
+def test_a_response_emails_the_clinician_who_made_the_link_and_the_owner(
+    client, guide, link_and_token, clinician, django_capture_on_commit_callbacks
+):
+    """The page tells the expert their response goes to the clinical team:
+    one email to the link's maker and the guide's clinical owner."""
+    from django.core import mail
+
+    from articles import workflow
+
+    owner = make_clinician("owner")
+    workflow.set_clinical_owner(article=guide, owner=owner, user=clinician)
+    _link, token = link_and_token
+    with django_capture_on_commit_callbacks(execute=True):
+        assert respond(client, token).status_code == 200
+    (message,) = mail.outbox
+    assert sorted(message.to) == sorted([clinician.email, owner.email])
+    assert "Sam Patel" in message.body
+    assert "Advisory only" in message.body
+    assert "/admin/outside_review/outsidereview/" in message.body
+
+
+def test_the_page_marks_changes_by_more_than_colour(client, link_and_token):
+    """Underlined and struck-through words with a text legend (WCAG 1.4.1),
+    as the clinicians' rendered diff does."""
+    _link, token = link_and_token
+    page = client.get(url(token)).content.decode()
+    assert "Underlined: added; struck through: removed." in page
+    assert '<ins class="diff-mark">' in page
+    assert '<del class="diff-mark">' in page
