@@ -14,7 +14,7 @@ from django.core import mail
 from django.core.management import CommandError, call_command
 
 from articles import workflow
-from articles.models import Article, ReviewReminder
+from articles.models import Article, ReviewDigest, ReviewReminder
 from tests.factories import approve, make_article, make_clinician, make_editor
 
 pytestmark = pytest.mark.django_db
@@ -164,3 +164,21 @@ def test_a_clinician_sets_the_owner_on_the_change_form_and_an_editor_cannot(clie
     article = Article.objects.get(pk=guide.pk)
     assert article.clinical_owner == oscar
     assert article.history.first().history_user == oscar
+
+
+@pytest.mark.parametrize("command", ["review_cycle", "review_digest"])
+def test_a_run_as_of_a_later_day_is_refused_unless_it_is_a_dry_run(guide, command):
+    """A rehearsal of next year with --today would send real emails, show
+    readers an overdue notice now and use up next year's steps: refused, and
+    --dry-run lists the steps without taking them."""
+    lapse_day = (DUE + datetime.timedelta(days=31)).isoformat()
+    with time_machine.travel(datetime.datetime(2027, 1, 5, 9, tzinfo=datetime.UTC), tick=False):
+        with pytest.raises(CommandError, match="is after today"):
+            call_command(command, "--today", lapse_day, stdout=StringIO())
+        out = StringIO()
+        call_command(command, "--today", lapse_day, "--dry-run", stdout=out)
+    assert "(dry run: not " in out.getvalue()
+    assert mail.outbox == []
+    assert not ReviewReminder.objects.exists()
+    assert not ReviewDigest.objects.exists()
+    assert Article.objects.get(pk=guide.pk).review_lapsed_on is None

@@ -20,7 +20,9 @@ a guide never reviewed is due since it was first published):
 Each step is recorded (``ReviewReminder``) once per guide and due date, so
 running the command twice in a day sends nothing twice. stdout lists the
 steps taken, one per line (``<date> <stage> <slug> -> <usernames>``);
-``--today`` runs it as of another day (for a catch-up or a test).
+``--today`` runs it as of an earlier day (a catch-up); ``--dry-run`` lists
+the steps a run would take (any day, a rehearsal of next year included) and
+sends, records and changes nothing.
 """
 
 from __future__ import annotations
@@ -30,11 +32,12 @@ from typing import Any
 
 from django.conf import settings
 from django.core.mail import send_mail
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import BaseCommand, CommandParser
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from articles import workflow
+from articles.management.commands._run_date import add_options, run_date
 from articles.models import Article, ReviewReminder
 from articles.notifications import absolute_url
 
@@ -66,21 +69,15 @@ def stage_for(days_late: int) -> str | None:
     return _BEFORE.get(min(reached), Stage.DUE)
 
 
-def _date(value: str) -> datetime.date:
-    try:
-        return datetime.date.fromisoformat(value)
-    except ValueError:
-        raise CommandError(f"--today must be a date like 2026-11-30, not {value!r}.") from None
-
-
 class Command(BaseCommand):
     help = "Send review reminders and escalations and apply the lapse notice; safe to rerun."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--today", help="Run as of this date (YYYY-MM-DD).")
+        add_options(parser)
 
     def handle(self, *args: Any, **options: Any) -> None:
-        today = _date(options["today"]) if options["today"] else timezone.localdate()
+        dry_run = options["dry_run"]
+        today = run_date(options["today"], dry_run=dry_run)
         reviewers = list(workflow.clinicians())
         guides = Article.objects.published().select_related("clinical_owner").order_by("pk")
         for article in guides:
@@ -95,12 +92,18 @@ class Command(BaseCommand):
                 recipients = [owner]
             else:
                 recipients = reviewers
+            names = ",".join(user.get_username() for user in recipients) or "(nobody)"
+            if dry_run:
+                if not ReviewReminder.objects.filter(article=article, due_date=due,
+                                                     stage=stage).exists():  # fmt: skip
+                    self.stdout.write(f"{today} {stage} {article.live_slug} -> {names} "
+                                      "(dry run: not taken)")  # fmt: skip
+                continue
             if not self._record(article, due, stage, recipients):
                 continue  # taken on an earlier run
             if stage == Stage.LAPSED:
                 workflow.lapse_review(article=article, today=today)
             self._email(article, due, stage, recipients)
-            names = ",".join(user.get_username() for user in recipients) or "(nobody)"
             self.stdout.write(f"{today} {stage} {article.live_slug} -> {names}")
 
     def _record(self, article: Article, due: datetime.date, stage: str, recipients: list) -> bool:
