@@ -38,13 +38,24 @@ from django.db.models import Count, Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from articles import workflow
 from articles.diffing import LABELS, field_lines
 from articles.models import Article, Review, Revision
+from articles.notifications import absolute_url
 from articles.readability import assess
 
 # 2: each review carries the SMOG grade, target and reason of an approval.
 SCHEMA_VERSION = 2
 SCHEMA_PATH = "docs/schemas/evidence-pack.schema.json"
+
+
+def _clinician_name(user: Any) -> str | None:
+    """A clinician as the pack names them: their public name, else their
+    username; None for nobody."""
+    if user is None:
+        return None
+    profile = workflow.public_profile(user)
+    return profile.public_name if profile is not None else user.get_username()
 
 
 def _when(value: datetime | date | None) -> str | None:
@@ -228,6 +239,9 @@ def build(article: Article, *, now: datetime | None = None) -> dict[str, Any]:
             "last_reviewed_at": _when(article.last_reviewed),
             "next_review_due": _when(article.next_review_due),
             "review_interval_months": article.review_interval,
+            # The full address (DJANGO_SITE_URL): a pack is read away from the site.
+            "public_url": absolute_url(article.get_absolute_url()) if article.is_live else None,
+            "clinical_owner": _clinician_name(article.clinical_owner),
         },
         "versions": version_entries,
         "reviews": [_review(review, versions) for review in reviews],

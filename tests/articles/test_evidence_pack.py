@@ -249,3 +249,19 @@ def test_the_admin_action_downloads_a_zip_of_both_files_per_guide(client):
     )
     archive = zipfile.ZipFile(io.BytesIO(response.content))
     jsonschema.validate(json.loads(archive.read(f"{guides[0].live_slug}-evidence.json")), SCHEMA)
+
+
+def test_the_pack_gives_the_full_public_address_and_the_clinical_owner(settings):
+    """An assessor reads the pack away from the site: the address must open
+    the page (it said "/slug/", which is a 404), and the pack names who is
+    answerable for keeping the guide current."""
+    settings.SITE_URL = "https://guides.example.org"
+    owner, other = make_clinician("olive"), make_clinician("oscar")
+    article = make_article(reviewer=other, slug="hay-fever")
+    workflow.set_clinical_owner(article=article, owner=owner, user=other)
+    pack = evidence.build(Article.objects.get(pk=article.pk))
+    assert pack["guide"]["public_url"] == "https://guides.example.org/articles/hay-fever/"
+    assert pack["guide"]["clinical_owner"] == workflow.public_profile(owner).public_name
+    html = evidence.to_html(pack)
+    assert "https://guides.example.org/articles/hay-fever/" in html
+    jsonschema.validate(pack, SCHEMA)
