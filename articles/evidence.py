@@ -94,11 +94,14 @@ def _readability(body: str) -> dict[str, Any]:
     }
 
 
-def _review(review: Review, versions: dict[int, Revision]) -> dict[str, Any]:
+def _review(review: Review, versions: dict[int, Revision], *, periodic: bool) -> dict[str, Any]:
     version = versions[review.revision_id]
     return {
         "version": version.number,
         "decision": review.decision,
+        # An approval of a version approved before is a periodic review
+        # ("Confirm still accurate"): the text was read again, not changed.
+        "periodic_review": periodic,
         "comment": review.comment,
         "reviewed_at": _when(review.created_at),
         "reviewer": {
@@ -244,7 +247,17 @@ def build(article: Article, *, now: datetime | None = None) -> dict[str, Any]:
             "clinical_owner": _clinician_name(article.clinical_owner),
         },
         "versions": version_entries,
-        "reviews": [_review(review, versions) for review in reviews],
+        "reviews": [
+            _review(
+                review,
+                versions,
+                periodic=(
+                    review.decision == Review.Decision.APPROVED
+                    and approvals[review.revision_id][0] is not review
+                ),
+            )
+            for review in reviews
+        ],
         "approved_versions": approved_entries,
         "corrections": corrections,
         "feedback": _feedback(article),

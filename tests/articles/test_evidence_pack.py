@@ -265,3 +265,17 @@ def test_the_pack_gives_the_full_public_address_and_the_clinical_owner(settings)
     html = evidence.to_html(pack)
     assert "https://guides.example.org/articles/hay-fever/" in html
     jsonschema.validate(pack, SCHEMA)
+
+
+def test_a_confirmation_of_live_text_is_marked_as_a_periodic_review():
+    """A "Confirm still accurate" records a second approval of the same
+    version: the pack tells it apart from approving a change."""
+    article = make_article(reviewer=make_clinician("cleo"))
+    live = workflow.latest_revision(article)
+    workflow.confirm_still_accurate(article=Article.objects.get(pk=article.pk),
+                                    reviewer=make_clinician("cora"), version=live.number,
+                                    content_hash=live.content_hash)  # fmt: skip
+    pack = evidence.build(Article.objects.get(pk=article.pk))
+    assert [r["periodic_review"] for r in pack["reviews"]] == [False, True]
+    assert "periodic review: confirmed still accurate" in evidence.to_html(pack)
+    jsonschema.validate(pack, SCHEMA)
