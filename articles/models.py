@@ -71,6 +71,7 @@ SOURCE_FIELDS = ("order", "title", "publisher", "url", "date_accessed")
 HASH_SCHEME = 2
 # A clinician's reason for approving a version above the SMOG target: one line.
 SMOG_REASON_MAX_CHARS = 200
+SMOG_REASON_MIN_WORDS = 3
 
 
 def content_hash(title: str, summary: str, body: str, **rest: object) -> str:

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -43,6 +44,7 @@ from articles.models import (
     CLINICAL_REVIEWERS_GROUP,
     LIVE_FIELDS,
     SMOG_REASON_MAX_CHARS,
+    SMOG_REASON_MIN_WORDS,
     Article,
     Reference,
     Review,
@@ -563,7 +565,8 @@ def plain_english(revision: Revision) -> PlainEnglish:
 def _smog_reason(figures: PlainEnglish, reason: str, version: int) -> str:
     """The reason to record: ``reason`` on one line, or "" when the version
     is within the target. Raises WorkflowError when the version is above the
-    target and no reason, or too long a one, is given."""
+    target and no reason, too long a one or one of fewer than
+    ``SMOG_REASON_MIN_WORDS`` words, is given."""
     reason = " ".join(reason.split())
     if not figures.above_target:
         return reason
@@ -579,6 +582,15 @@ def _smog_reason(figures: PlainEnglish, reason: str, version: int) -> str:
             _("The reason for approving above the SMOG target is %(length)d characters long; "
               "keep it to one line of at most %(limit)d: nothing was approved.")
             % {"length": len(reason), "limit": SMOG_REASON_MAX_CHARS}
+        )  # fmt: skip
+    # A reason an auditor can read: "." or "ok" records that one was asked
+    # for, not why the text is as it is.
+    if len(re.findall(r"\w+", reason)) < SMOG_REASON_MIN_WORDS:
+        raise WorkflowError(
+            _("“%(reason)s” does not say why version %(version)s is approved above the SMOG "
+              "target: give a reason of at least %(words)d words (for example, “Medicine "
+              "names have no shorter words”). Nothing was approved; your comment is kept.")
+            % {"reason": reason, "version": version, "words": SMOG_REASON_MIN_WORDS}
         )  # fmt: skip
     return reason
 

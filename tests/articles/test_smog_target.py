@@ -83,6 +83,16 @@ def test_a_blank_reason_is_no_reason():
                          smog_reason="  \n ")  # fmt: skip
 
 
+@pytest.mark.parametrize("reason", [".", "ok", "see above", "-- --- !!", "n/a"])
+def test_a_token_reason_is_no_reason(reason):
+    """An auditor must be able to read why: fewer than three words is refused."""
+    article = in_review(HARD)
+    with pytest.raises(workflow.WorkflowError, match="at least 3 words"):
+        workflow.approve(article=article, reviewer=make_clinician("dr"), **read(article),
+                         smog_reason=reason)  # fmt: skip
+    assert Article.objects.get(pk=article.pk).live_version is None
+
+
 def test_a_reason_longer_than_one_line_of_200_characters_is_refused():
     article = in_review(HARD)
     with pytest.raises(workflow.WorkflowError, match="at most 200"):

@@ -430,7 +430,7 @@ workflow.save_working_copy(article=article, user=editor, expected_version=articl
 workflow.submit(article=article, user=editor)
 latest = workflow.latest_revision(article)
 workflow.approve(article=article, reviewer=reviewer, version=latest.number,
-                 content_hash=latest.content_hash, smog_reason="Demonstration guide.")
+                 content_hash=latest.content_hash, smog_reason="Demonstration guide, approved as it is.")
 """
 
 
