@@ -79,6 +79,12 @@ class Result:
     moved_to: str = ""
     failed: bool = False
 
+    @property
+    def no_answer(self) -> bool:
+        """True when no server answered at all (no HTTP status): the
+        address did not resolve, or the connection failed or timed out."""
+        return self.failed and not self.status.isdigit()
+
 
 @dataclass(frozen=True)
 class Config:

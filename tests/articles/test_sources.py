@@ -497,3 +497,20 @@ def test_production_never_requests_private_addresses_by_default():
     from healthsite import settings as production
 
     assert production.SOURCE_CHECK_PRIVATE_ADDRESSES is False
+
+
+def test_a_run_in_which_no_source_answers_records_nothing_and_fails(
+    site, closed_port, cited, django_capture_on_commit_callbacks
+):
+    """No answer from any source means this server's network is down, not
+    that every source died: nothing is recorded, and cron sees a failure."""
+    from django.core.management import CommandError
+
+    # Every source now points at the port nothing listens on.
+    for n, source in enumerate(Source.objects.exclude(url__contains=str(closed_port))):
+        Source.objects.filter(pk=source.pk).update(url=f"http://127.0.0.1:{closed_port}/{n}")
+    before = list(Source.objects.order_by("pk").values_list("state", "failures", "last_checked"))
+    with pytest.raises(CommandError, match="network"):
+        run_check()
+    after = list(Source.objects.order_by("pk").values_list("state", "failures", "last_checked"))
+    assert after == before

@@ -10,6 +10,12 @@ its state, last answer and time. Safe to run again: a run only records what
 it found. One JSON log line per source on stderr; the summary on stdout.
 A dead or moved source makes every live guide citing it due for review
 (the dashboard's "Sources to check").
+
+When two or more sources are checked and not one answers at all (no
+address resolves, every connection fails or times out), the fault is most
+likely the server's own network: nothing is recorded, and the command
+fails with a message, so one night without a network never marks every
+source dead.
 """
 
 from __future__ import annotations
@@ -17,7 +23,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db.models import Count
 
 from articles import source_check
@@ -46,10 +52,19 @@ class Command(BaseCommand):
         )
         urls = list(cited.order_by("url").values_list("url", flat=True))
         results = source_check.check_all(urls, workers=options["workers"])
+        checked = [result for result in results if result.state is not None]
+        if len(checked) >= 2 and all(result.no_answer for result in checked):
+            raise CommandError(
+                f"None of the {len(checked)} sources checked answered at all (for example "
+                f"{checked[0].url}: {checked[0].status}): this server's network or name "
+                "resolution is probably down. Nothing was recorded."
+            )
         source_check.record(results)
+        recorded = dict(cited.values_list("url", "state"))
         for result in results:
-            fields = {"url": result.url, "status": result.status,
-                      "found": result.state, "moved_to": result.moved_to}  # fmt: skip
+            fields = {"url": result.url, "status": result.status, "found": result.state,
+                      "recorded": recorded.get(result.url),
+                      "moved_to": result.moved_to}  # fmt: skip
             logger.info("source %(url)s: %(status)s", fields, extra={"fields": fields})
         counts = dict.fromkeys(Source.State.values, 0)
         for row in cited.order_by().values("state").annotate(n=Count("pk")):
