@@ -499,9 +499,7 @@ def test_production_never_requests_private_addresses_by_default():
     assert production.SOURCE_CHECK_PRIVATE_ADDRESSES is False
 
 
-def test_a_run_in_which_no_source_answers_records_nothing_and_fails(
-    site, closed_port, cited, django_capture_on_commit_callbacks
-):
+def test_a_run_in_which_no_source_answers_records_nothing_and_fails(site, closed_port, cited):
     """No answer from any source means this server's network is down, not
     that every source died: nothing is recorded, and cron sees a failure."""
     from django.core.management import CommandError
