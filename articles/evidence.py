@@ -140,6 +140,35 @@ def _feedback(article: Article) -> list[dict[str, int]]:
     return [{"version": row["version"], "yes": row["yes"], "no": row["no"]} for row in rows]
 
 
+def _feedback_comments(article: Article) -> list[dict[str, Any]]:
+    """Each reader's comment, and each triaged answer, with what was done
+    about it (status, who, when, note), oldest first: how feedback was
+    handled, not only how much there was."""
+    if not apps.is_installed("feedback"):
+        return []
+    feedback = apps.get_model("feedback", "Feedback")
+    rows = (
+        feedback.objects.filter(article=article)
+        .filter(~Q(comment="") | ~Q(status="new"))
+        .select_related("triaged_by")
+        .order_by("created_at", "pk")
+    )
+    return [
+        {
+            "version": row.version,
+            "answer": row.answer,
+            "received_at": _when(row.created_at),
+            "comment": row.comment,
+            "urgent": row.urgent,
+            "status": row.status,
+            "triaged_by": row.triaged_by.get_username() if row.triaged_by else None,
+            "triaged_at": _when(row.triaged_at),
+            "triage_note": row.triage_note,
+        }
+        for row in rows
+    ]
+
+
 def _outside_reviews(article: Article) -> list[dict[str, Any]]:
     """Outside experts' responses, oldest first, each marked advisory (a
     response never approves or publishes anything); empty when the
@@ -261,6 +290,7 @@ def build(article: Article, *, now: datetime | None = None) -> dict[str, Any]:
         "approved_versions": approved_entries,
         "corrections": corrections,
         "feedback": _feedback(article),
+        "feedback_comments": _feedback_comments(article),
         "outside_reviews": _outside_reviews(article),
     }
 

@@ -69,7 +69,8 @@ class FeedbackAdmin(admin.ModelAdmin):
     actions = ("mark_acted_on", "mark_dismissed", "mark_new")
     fields = (
         "guide", "version", "answer", "comment", "personal_details_removed",
-        "urgent", "safety_terms", "created_at", "status", "triaged_by", "triaged_at",
+        "urgent", "safety_terms", "created_at", "status", "triage_note", "triaged_by",
+        "triaged_at",
     )  # fmt: skip
     readonly_fields = (
         "guide", "version", "answer", "comment", "personal_details_removed",
@@ -104,7 +105,7 @@ class FeedbackAdmin(admin.ModelAdmin):
     def save_model(
         self, request: HttpRequest, obj: Feedback, form: ModelForm, change: bool
     ) -> None:
-        if "status" in form.changed_data:
+        if {"status", "triage_note"} & set(form.changed_data):
             obj.triaged_by = staff_user(request)
             obj.triaged_at = timezone.now()
         super().save_model(request, obj, form, change)

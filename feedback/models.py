@@ -66,6 +66,13 @@ class Feedback(models.Model):
         verbose_name=_("triaged by"),
     )
     triaged_at = models.DateTimeField(_("triaged at"), null=True, blank=True, editable=False)
+    triage_note = models.CharField(
+        _("what was done"),
+        max_length=500,
+        blank=True,
+        help_text=_("For the record (and the evidence pack): for example, "
+                    "“Dose table clarified in version 4” or “Not about this guide”."),
+    )  # fmt: skip
 
     class Meta:
         verbose_name = _("reader feedback")

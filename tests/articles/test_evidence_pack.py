@@ -279,3 +279,32 @@ def test_a_confirmation_of_live_text_is_marked_as_a_periodic_review():
     assert [r["periodic_review"] for r in pack["reviews"]] == [False, True]
     assert "periodic review: confirmed still accurate" in evidence.to_html(pack)
     jsonschema.validate(pack, SCHEMA)
+
+
+def test_the_pack_shows_how_each_comment_was_handled(client):
+    """An assessor asks how feedback was handled: each comment with its
+    status, who triaged it, when, and the note of what was done (set in the
+    feedback admin)."""
+    from feedback.models import Feedback
+
+    article = make_article()
+    Feedback.objects.create(article=article, version=article.live_version, answer="yes")
+    unclear = Feedback.objects.create(article=article, version=article.live_version,
+                                      answer="no", comment="The dose table is unclear.")  # fmt: skip
+    clinician = make_clinician("cleo")
+    client.force_login(clinician)
+    change = f"/admin/feedback/feedback/{unclear.pk}/change/"
+    response = client.post(change, {"status": "acted_on",
+                                    "triage_note": "Dose table rewritten in version 3."})  # fmt: skip
+    assert response.status_code == 302
+    pack = evidence.build(Article.objects.get(pk=article.pk))
+    jsonschema.validate(pack, SCHEMA)
+    (row,) = pack["feedback_comments"]  # the plain "yes" was never triaged: not listed
+    assert (row["comment"], row["status"], row["triaged_by"], row["triage_note"]) == (
+        "The dose table is unclear.",
+        "acted_on",
+        "cleo",
+        "Dose table rewritten in version 3.",
+    )
+    assert row["triaged_at"] is not None
+    assert "Dose table rewritten in version 3." in evidence.to_html(pack)
