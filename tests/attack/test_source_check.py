@@ -120,3 +120,71 @@ def test_a_source_that_answers_one_byte_at_a_time_is_given_up_on():
     # before 30 bytes at 4 a second (7.5 s).
     assert server.sent
     assert max(server.sent) < 20, server.sent
+
+
+class _LongRedirect:
+    """A server answering "/" with a permanent redirect to a 700-character
+    path on itself, and that path with 200."""
+
+    def __init__(self) -> None:
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        target = "/" + "a" * 700
+
+        class Handler(BaseHTTPRequestHandler):
+            def _answer(self) -> None:
+                if self.path == "/":
+                    self.send_response(301)
+                    self.send_header("Location", target)
+                else:
+                    self.send_response(200)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            do_HEAD = do_GET = _answer  # noqa: N815
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.mark.django_db
+def test_a_moved_address_too_long_for_its_column_is_never_kept_cut_short():
+    """FAILS on 7e1621e: ``moved_to`` (max_length 520) takes a permanent
+    redirect's Location whole, and that comes from the remote server. On
+    PostgreSQL record()'s bulk_update casts to varchar(520), which truncates
+    silently: the register shows a "moved to" address that is a cut-off,
+    wrong URL, which an editor may copy into the guide's citation. On SQLite
+    the 700-character value is stored past the column's limit (and fails
+    full_clean in a backup restore). Fix: keep only a moved_to that fits the
+    column (and passes the URL validator); otherwise record "moved" without
+    the address and say why in last_status. (last_status, 120, is truncated
+    the same way from a refusal that names a 200-character host, e.g. a
+    redirect to http://[fe80::1%25aaa…]/, harmless but also unchecked.)"""
+    from articles.models import Source
+
+    server = _LongRedirect()
+    try:
+        config = source_check.Config(
+            user_agent=AGENT, timeout=2, max_redirects=2, private_addresses=True
+        )
+        robots = source_check.Robots(config, lambda url, config: None)
+        moved = source_check.check(server.url, config, robots)
+    finally:
+        server.close()
+    assert moved.state == Source.State.MOVED
+    Source.objects.create(url="https://example.org/moved")
+    source_check.record(
+        [source_check.Result("https://example.org/moved", Source.State.MOVED, "200",
+                             moved_to=moved.moved_to)]
+    )  # fmt: skip
+    kept = Source.objects.get().moved_to
+    assert kept in {"", moved.moved_to}, f"kept {len(kept)} of {len(moved.moved_to)} characters"
+    assert len(kept) <= Source._meta.get_field("moved_to").max_length
