@@ -564,12 +564,12 @@ def plain_english(revision: Revision) -> PlainEnglish:
 
 def _smog_reason(figures: PlainEnglish, reason: str, version: int) -> str:
     """The reason to record: ``reason`` on one line, or "" when the version
-    is within the target. Raises WorkflowError when the version is above the
+    is within the target (whatever was given). Raises WorkflowError when the version is above the
     target and no reason, too long a one or one of fewer than
     ``SMOG_REASON_MIN_WORDS`` words, is given."""
     reason = " ".join(reason.split())
     if not figures.above_target:
-        return reason
+        return ""  # a reason given anyway would read as an approval above the target
     if not reason:
         raise WorkflowError(
             _("Version %(version)s has a SMOG grade of %(grade)s, above the site's target of "

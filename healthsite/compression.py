@@ -158,6 +158,19 @@ class CompressionMiddleware(GZipMiddleware):
     def process_response(
         self, request: HttpRequest, response: HttpResponseBase
     ) -> HttpResponseBase:
+        """Compress ``response`` as the request accepts. A HEAD is decided
+        on the whole page, as its GET would be, and then sent without the
+        body: the same Content-Encoding, Vary, weak ETag and Content-Length
+        (RFC 9110 9.3.2), whether the page came from the page cache or the
+        view."""
+        response = self._compressed(request, response)
+        if request.method == "HEAD" and not response.streaming:
+            length = response.get("Content-Length") or str(len(response.content))  # type: ignore[attr-defined]
+            response.content = b""  # type: ignore[attr-defined]
+            response.headers["Content-Length"] = length
+        return response
+
+    def _compressed(self, request: HttpRequest, response: HttpResponseBase) -> HttpResponseBase:
         accepted = accepted_encodings(request.headers.get("Accept-Encoding", ""))
         if response.status_code == 304:
             # The headers of the 200 this stands for: Vary, and the weak ETag

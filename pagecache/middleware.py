@@ -43,7 +43,9 @@ class PageCacheMiddleware:
             logger.warning("Page cache unavailable (%s); serving uncached", error)
             generation, stored = None, None
         if stored is not None:
-            hit = stored.to_response(head=request.method == "HEAD")
+            # A HEAD gets the whole page too: the compression middleware
+            # decides on it as for the GET, then drops the body.
+            hit = stored.to_response(head=False)
             # A reader revalidating a page they have gets 304 from the cache too.
             conditional = get_conditional_response(
                 request,

@@ -252,10 +252,11 @@ class ApprovedByFilter(admin.SimpleListFilter):
         value = self.value()
         if not value:
             return queryset
-        if not value.isdigit():
+        pk = parse_id(value)  # "²" passes isdigit() but not int()
+        if pk is None:
             return queryset.none()
         return queryset.filter(
-            reviews__decision=Review.Decision.APPROVED, reviews__reviewer_id=int(value)
+            reviews__decision=Review.Decision.APPROVED, reviews__reviewer_id=pk
         ).distinct()
 
 
