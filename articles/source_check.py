@@ -32,6 +32,7 @@ and only the status is kept).
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import ipaddress
 import logging
@@ -53,6 +54,10 @@ from articles.models import Source
 logger = logging.getLogger("articles.sources")
 
 PERMANENT = {301, 308}
+# A whole request (connection, headers, the first kilobyte) may take this
+# many times the per-read timeout: a server that sends a byte just inside
+# the timeout would otherwise hold a worker as long as it likes.
+DEADLINE_TIMEOUTS = 3
 REDIRECTS = {301, 302, 303, 307, 308}
 GONE = {404, 410}
 
@@ -120,13 +125,66 @@ def not_public(url: str) -> str:
         except (OSError, UnicodeError):
             return ""
         addresses = {ipaddress.ip_address(str(entry[4][0]).split("%")[0]) for entry in found}
-    if all(address.is_global for address in addresses):
+    if all(_is_public(address) for address in addresses):
         return ""
-    return f"not checked: {host} is not a public internet address"
+    return f"not checked: {host[:60]} is not a public internet address"
+
+
+# IPv6 prefixes whose last 32 bits are an IPv4 address a gateway reaches
+# (RFC 6052 NAT64 and RFC 8215 local-use NAT64), which Python 3.11's
+# is_global counts as public whatever that IPv4 address is.
+_NAT64 = (ipaddress.ip_network("64:ff9b::/96"), ipaddress.ip_network("64:ff9b:1::/48"))
+
+
+def _is_public(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    """Whether ``address``, and every IPv4 address embedded in it (mapped,
+    compatible, 6to4, Teredo, NAT64), is on the public internet."""
+    if not address.is_global:
+        return False
+    if isinstance(address, ipaddress.IPv4Address):
+        return True
+    embedded: list[ipaddress.IPv4Address] = []
+    if address.ipv4_mapped is not None:
+        embedded.append(address.ipv4_mapped)
+    if address.sixtofour is not None:
+        embedded.append(address.sixtofour)
+    if address.teredo is not None:
+        embedded.extend(address.teredo)
+    if int(address) < 2**32 or any(address in network for network in _NAT64):
+        embedded.append(ipaddress.IPv4Address(int(address) & 0xFFFFFFFF))
+    return all(inner.is_global for inner in embedded)
+
+
+class _Deadline:
+    """A limit on the whole of one request, on top of the per-read
+    timeout: a server that sends a byte every second would otherwise keep a
+    worker for as long as it likes. When time is up the socket is shut down,
+    which wakes a read blocked in another thread."""
+
+    def __init__(self, connection: http.client.HTTPConnection, seconds: float) -> None:
+        self.connection = connection
+        self.expired = False
+        self.timer = threading.Timer(seconds, self._shut)
+        self.timer.daemon = True
+
+    def _shut(self) -> None:
+        self.expired = True
+        sock = self.connection.sock
+        if sock is not None:
+            with contextlib.suppress(OSError):  # already closed: nothing to wake
+                sock.shutdown(socket.SHUT_RDWR)
+
+    def __enter__(self) -> _Deadline:
+        self.timer.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.timer.cancel()
 
 
 def request(method: str, url: str, config: Config) -> Answer:
-    """One ``method`` request to ``url``, following nothing. Never raises."""
+    """One ``method`` request to ``url``, following nothing, within
+    ``DEADLINE_TIMEOUTS`` times the timeout in all. Never raises."""
     parts = urlsplit(url)
     if parts.scheme not in {"http", "https"} or not parts.hostname:
         return Answer(error="not an http or https address")
@@ -138,24 +196,34 @@ def request(method: str, url: str, config: Config) -> Answer:
         connection = connection_class(parts.hostname, parts.port, timeout=config.timeout)
     except ValueError as error:  # a bad port
         return Answer(error=f"bad address: {error}")
+    deadline = _Deadline(connection, config.timeout * DEADLINE_TIMEOUTS)
     try:
-        connection.request(method, path, headers={"User-Agent": config.user_agent, "Accept": "*/*"})
-        response = connection.getresponse()
-        if method == "GET":
-            response.read(1024)  # enough to know it answers; never the whole page
-        return Answer(status=response.status, location=response.getheader("Location") or "")
-    except TimeoutError:
-        return Answer(error="timed out")
-    except ConnectionRefusedError:
-        return Answer(error="connection refused")
-    except socket.gaierror:
-        return Answer(error="unknown host")
-    except ssl.SSLError as error:
-        return Answer(error=f"TLS error: {error.reason or error}")
+        with deadline:
+            headers = {"User-Agent": config.user_agent, "Accept": "*/*"}
+            connection.request(method, path, headers=headers)
+            response = connection.getresponse()
+            if method == "GET":
+                response.read(1024)  # enough to know it answers; never the whole page
+            answer = Answer(status=response.status, location=response.getheader("Location") or "")
     except (OSError, http.client.HTTPException) as error:
-        return Answer(error=f"{type(error).__name__}: {error}"[:120])
+        answer = Answer(error=_reason(error))
     finally:
         connection.close()
+    # Cut off by the deadline: whatever the read then raised, it timed out.
+    return Answer(error="timed out") if deadline.expired else answer
+
+
+def _reason(error: Exception) -> str:
+    """Why a request got no answer, in a few words."""
+    if isinstance(error, TimeoutError):
+        return "timed out"
+    if isinstance(error, ConnectionRefusedError):
+        return "connection refused"
+    if isinstance(error, socket.gaierror):
+        return "unknown host"
+    if isinstance(error, ssl.SSLError):
+        return f"TLS error: {error.reason or error}"
+    return f"{type(error).__name__}: {error}"[:120]
 
 
 class Robots:
@@ -208,13 +276,17 @@ def fetch_robots(url: str, config: Config) -> str | int | None:
         connection = connection_class(parts.hostname or "", parts.port, timeout=config.timeout)
     except ValueError:  # a bad port
         return None
+    deadline = _Deadline(connection, config.timeout * DEADLINE_TIMEOUTS)
     try:
-        connection.request("GET", parts.path, headers={"User-Agent": config.user_agent})
-        response = connection.getresponse()
-        if response.status != 200:
-            return response.status
-        # 500 kB is Google's limit for robots.txt; the rest is ignored.
-        return response.read(500_000).decode("utf-8", "replace")
+        with deadline:
+            connection.request("GET", parts.path, headers={"User-Agent": config.user_agent})
+            response = connection.getresponse()
+            if response.status != 200:
+                return None if deadline.expired else response.status
+            # 500 kB is Google's limit for robots.txt; the rest is ignored.
+            text = response.read(500_000).decode("utf-8", "replace")
+        # Cut off by the deadline, the text may end anywhere: read as none.
+        return None if deadline.expired else text
     except (OSError, ValueError, http.client.HTTPException):
         return None
     finally:
@@ -264,6 +336,10 @@ def check_all(urls: Iterable[str], *, config: Config | None = None,
         return list(pool.map(lambda url: check(url, config, robots), urls))
 
 
+STATUS_CHARS = Source._meta.get_field("last_status").max_length or 120
+MOVED_TO_CHARS = Source._meta.get_field("moved_to").max_length or 500
+
+
 @transaction.atomic
 def record(results: Iterable[Result]) -> None:
     """Write each result to its source. A failure to answer (or an error
@@ -281,7 +357,7 @@ def record(results: Iterable[Result]) -> None:
         sources += list(Source.objects.select_for_update().filter(url__in=batch))
     for source in sources:
         result = by_url[source.url]
-        source.last_checked, source.last_status = now, result.status
+        source.last_checked, source.last_status = now, result.status[:STATUS_CHARS]
         if result.state is None:
             continue
         if result.failed:
@@ -291,7 +367,15 @@ def record(results: Iterable[Result]) -> None:
         else:
             source.failures = 0
         source.state = result.state
-        source.moved_to = result.moved_to
+        # The new address comes from a remote server: kept whole or not at
+        # all (the database would cut it short, a wrong address an editor
+        # might copy into a citation).
+        if len(result.moved_to) > MOVED_TO_CHARS:
+            source.moved_to = ""
+            too_long = f"moved to an address of {len(result.moved_to)} characters, too long to keep"
+            source.last_status = f"{result.status}; {too_long}"[:STATUS_CHARS]
+        else:
+            source.moved_to = result.moved_to
     Source.objects.bulk_update(
         sources, ["last_checked", "last_status", "state", "failures", "moved_to"], batch_size=500
     )

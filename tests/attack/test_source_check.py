@@ -116,6 +116,10 @@ def test_a_source_that_answers_one_byte_at_a_time_is_given_up_on():
         source_check.check(server.url, config, robots)
     finally:
         server.close()
+    # The server's threads note what they sent once they see the hang-up.
+    waited = time.monotonic() + 3
+    while len(server.sent) < 2 and time.monotonic() < waited:
+        time.sleep(0.05)
     # A deadline of a few times the 1 s timeout stops each request well
     # before 30 bytes at 4 a second (7.5 s).
     assert server.sent
