@@ -19,7 +19,8 @@ PIP_COMPILE = $(BIN)/pip-compile --quiet --generate-hashes --allow-unsafe --stri
 
 # Explicit development values: a local secret kept out of git, local hosts,
 # plain HTTP. Production reads the same variables from its own environment.
-DEV_ENV = DJANGO_SECRET_KEY="$$(cat .secret_key)" DJANGO_ALLOWED_HOSTS=127.0.0.1,localhost DJANGO_HTTPS=0
+DEV_ENV = DJANGO_SECRET_KEY="$$(cat .secret_key)" DJANGO_ALLOWED_HOSTS=127.0.0.1,localhost DJANGO_HTTPS=0 \
+	DJANGO_SITE_URL=http://127.0.0.1:$(PORT)
 
 PORT ?= 8000
 

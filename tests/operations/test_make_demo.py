@@ -35,6 +35,10 @@ def test_make_run_serves_on_8000_unless_port_is_given():
     assert "runserver 127.0.0.1:8000 " in default
     assert "runserver 127.0.0.1:8001 " in chosen
     assert "8000" not in chosen.split("runserver", 1)[1]
+    # The links in its emails (DJANGO_SITE_URL) name the port it serves on.
+    assert "DJANGO_SITE_URL=http://127.0.0.1:8000 " in default
+    assert "DJANGO_SITE_URL=http://127.0.0.1:8001 " in chosen
+    assert "127.0.0.1:8000" not in chosen
 
 
 @pytest.mark.slow
