@@ -30,7 +30,7 @@ from django.views.decorators.http import require_GET
 from django.views.generic import DetailView, ListView, TemplateView
 
 from articles import search as search_engine
-from articles.models import Article, SlugRedirect, Topic
+from articles.models import Article, SlugRedirect, Topic, sources_snapshot
 from articles.rendering import URGENT_CARE_LEVELS, care_card_levels, render
 from pagecache.store import conditional_page
 from public import seo
@@ -273,6 +273,9 @@ class ArticlePreviewView(PermissionRequiredMixin, DetailView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         context["preview"] = render(self.object.body)
+        # What the page will list once this working copy is approved.
+        context["references"] = sources_snapshot(list(self.object.references.all()))
+        context["topics"] = list(self.object.topics.order_by("name"))
         # Placed as the published page would place it.
         context["urgent_help"] = urgent_help_for(context["preview"].html)
         return context

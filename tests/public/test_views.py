@@ -241,6 +241,30 @@ def test_staff_with_view_permission_can_preview_the_working_copy(client):
     assert "<strong>Bold</strong> draft." in html
 
 
+def test_the_preview_shows_the_sources_topics_and_correction_readers_will_get(client):
+    """The preview "as readers will see it" shows the working copy's sources, topics and
+    correction note too, not only its text (they are all in the version the
+    clinician approves)."""
+    from articles import workflow
+
+    editor = make_editor("ed")
+    article = make_article(live=False, author=editor, title="Hay fever")
+    topic = make_topic(name="Allergies")
+    article.correction_note = "We corrected the antihistamine dose."
+    workflow.save_working_copy(
+        article=article, user=editor, expected_version=article.lock_version,
+        sources=[{"title": "Hay fever guidance", "publisher": "NICE",
+                  "url": "https://example.org/hay-fever", "order": 1}],
+        topics=[topic],
+    )  # fmt: skip
+    client.force_login(make_staff(perms=("articles.view_article",)))
+    text = visible_text(client.get(f"/articles/{article.slug}/preview/").content.decode())
+    assert "Sources" in text
+    assert "Hay fever guidance. NICE." in text
+    assert "Topics: Allergies" in text
+    assert "On approval: We corrected the antihistamine dose." in text
+
+
 def test_the_preview_is_never_indexed_or_cached(client):
     """Anything not public sends X-Robots-Tag: noindex and no-store."""
     article = make_article(live=False)
