@@ -181,19 +181,31 @@ class _Token(NamedTuple):
     kind: str  # "open", "close", "void" or "text"
     tag: str  # the element's name; "" for text
     raw: str  # a tag as sanitised markup, or the text unescaped
+    # For a word: the start tags of the enclosing elements whose attributes
+    # readers follow or see (a link's address, a list's numbering), so a
+    # word under a changed address or number compares as changed.
+    context: str = ""
 
     def __str__(self) -> str:
         return self.raw if self.kind != "text" else escape_text(self.raw, quote=False)
+
+
+# Elements whose attributes change what readers get without changing a word.
+_CONTEXT_TAGS = {"a", "ol", "abbr"}
 
 
 class _Tokeniser(HTMLParser):
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.tokens: list[_Token] = []
+        self.open: list[tuple[str, str]] = []  # (tag, start tag) of _CONTEXT_TAGS
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         kind = "void" if tag in _VOID else "open"
-        self.tokens.append(_Token(kind, tag, self.get_starttag_text() or f"<{tag}>"))
+        raw = self.get_starttag_text() or f"<{tag}>"
+        self.tokens.append(_Token(kind, tag, raw))
+        if tag in _CONTEXT_TAGS:
+            self.open.append((tag, raw))
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         self.tokens.append(_Token("void", tag, self.get_starttag_text() or f"<{tag}>"))
@@ -201,9 +213,15 @@ class _Tokeniser(HTMLParser):
     def handle_endtag(self, tag: str) -> None:
         if tag not in _VOID:
             self.tokens.append(_Token("close", tag, f"</{tag}>"))
+        if tag in _CONTEXT_TAGS:
+            for index in range(len(self.open) - 1, -1, -1):
+                if self.open[index][0] == tag:
+                    del self.open[index]
+                    break
 
     def handle_data(self, data: str) -> None:
-        self.tokens.extend(_Token("text", "", word) for word in _WORD.findall(data))
+        context = "".join(raw for _tag, raw in self.open)
+        self.tokens.extend(_Token("text", "", word, context) for word in _WORD.findall(data))
 
 
 def _tokens(html: str) -> list[_Token]:
