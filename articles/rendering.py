@@ -861,6 +861,7 @@ def _find_problems(text: str) -> list[Problem]:
         return found
     found.extend(_callout_problems(tokens, text))
     found.extend(_care_card_problems(tokens, text))
+    found.extend(_misplaced_care_cards(tokens, text))
     html = _render_tokens(tokens, env).html
     found.extend(_image_problems(html))
     return found
@@ -904,6 +905,47 @@ _CARE_CARD_EXAMPLE = ":::urgent\n- you feel drowsy all day\n- your breathing is 
 # of the same message help no one.
 _CARE_CARD_PROBLEMS_SHOWN = 5
 _FENCE_LINE = re.compile(r"^[\s>]*:{3,}\s*(.*?)\s*$")
+
+
+_HTML_OPEN = re.compile(r"<([a-zA-Z][\w-]*)\b[^>]*?(?<!/)>")
+_HTML_CLOSE = re.compile(r"</([a-zA-Z][\w-]*)\s*>")
+_HTML_VOID = {"br", "hr", "img", "input", "wbr", "col", "area", "source", "track", "embed"}
+
+
+def _raw_html_depth(content: str) -> int:
+    """Elements a raw HTML block leaves open (opened minus closed)."""
+    opened = [tag for tag in _HTML_OPEN.findall(content) if tag.lower() not in _HTML_VOID]
+    return len(opened) - len(_HTML_CLOSE.findall(content))
+
+
+def _misplaced_care_cards(tokens: Sequence[Token], text: str) -> list[Problem]:
+    """Care cards inside raw HTML (which could strike through, shrink or
+    link the site's fixed wording) or in a footnote (at the page's end,
+    where it cannot stand in for the urgent-help block)."""
+    found = []
+    lines = text.splitlines()
+    raw_depth, in_footnote = 0, False
+    for token in tokens:
+        if token.type == "html_block":
+            raw_depth = max(0, raw_depth + _raw_html_depth(token.content))
+        elif token.type in {"footnote_block_open", "footnote_reference_open"}:
+            in_footnote = True
+        elif token.type in {"footnote_block_close", "footnote_reference_close"}:
+            in_footnote = False
+        elif token.type in _CARE_CARD_OPEN and (raw_depth or in_footnote):
+            start = (token.map or (0, 0))[0]
+            opening = lines[start].strip() if start < len(lines) else token.markup
+            where = (
+                "is inside raw HTML: its wording is the site's and is shown as it is, so put "
+                "the card outside any HTML tags"
+                if raw_depth
+                else "is in a footnote, at the end of the page: put it in the guide's text, "
+                "where readers need it"
+            )
+            found.append(Problem(
+                "care_card_placement", f"The care card “{opening}” on line {start + 1} {where}."
+            ))  # fmt: skip
+    return found
 
 
 def _care_card_problems(tokens: Sequence[Token], text: str) -> list[Problem]:

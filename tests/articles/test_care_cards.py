@@ -137,8 +137,13 @@ def test_the_care_card_classes_are_only_allowed_on_divs():
         ("Text\n\n:::\n", "care_card_level", "Line 3: “:::” closes no care card"),
         (":::immediate\n:::urgent\n- x\n:::\n:::\n", "care_card_nested", "on line 2 is inside"),
         (":::non-urgent\n:::\n", "care_card_empty", "has nothing in it"),
+        ("<del>\n\n:::immediate\n- x\n:::\n\n</del>\n", "care_card_placement",
+         "on line 3 is inside raw HTML"),
+        ("<h2>\n\n:::urgent\n- x\n:::\n\n</h2>\n", "care_card_placement", "inside raw HTML"),
+        ("A[^1].\n\n[^1]: B.\n\n    :::immediate\n    - x\n    :::\n", "care_card_placement",
+         "is in a footnote"),
     ],
-)
+)  # fmt: skip
 def test_bad_syntax_is_refused_at_save_with_a_message_and_still_renders(text, code, words):
     """An unclosed, unknown, nested or empty card never crashes anything:
     problems() names it for the form, and render() shows the text."""
