@@ -113,6 +113,32 @@ def test_tab_moves_focus_out_of_the_body_and_ctrl_brackets_indent(live_server, b
     expect(help_text).to_contain_text("Ctrl+]")
 
 
+def test_focus_on_the_preview_and_the_topics_box_is_clearly_visible(live_server, browser, guide):
+    """WCAG 2.4.7 and 1.4.11: the preview's focus outline was light yellow
+    on white (about 1.2:1) and the topics box showed focus only by a
+    slightly darker border. Both now get a dark 3 px outline."""
+    page = open_form(browser, live_server.url, guide)
+    page.locator("#id_body").focus()
+    for _ in range(4):  # past the figures' "By section" to the preview region
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.classList.contains('markdownx-preview')"):
+            break
+    outline = "(el) => { const s = getComputedStyle(el); return [s.outlineStyle, s.outlineWidth, s.outlineColor]; }"
+    expect(page.locator(".markdownx-preview")).to_be_focused()
+    assert page.locator(".markdownx-preview").evaluate(outline) == [
+        "solid",
+        "3px",
+        "rgb(11, 12, 12)",
+    ]
+    page.keyboard.press("Shift+Tab")
+    page.locator("#id_topics + .select2 .select2-search__field").focus()
+    assert page.locator("#id_topics + .select2 .select2-selection").evaluate(outline) == [
+        "solid",
+        "3px",
+        "rgb(11, 12, 12)",
+    ]
+
+
 def test_save_and_submit_for_review_in_one_click(live_server, browser, guide, console):
     page = open_form(browser, live_server.url, guide)
     body = page.locator("#id_body")
@@ -189,7 +215,7 @@ def _overlap(a: dict, b: dict) -> bool:
 MAIN_ELEMENTS = [
     ".review-panel", ".object-tools", "#article_form fieldset", "#id_title", "#id_body",
     ".markdownx-preview", ".editor-readability", "#id_body_helptext", ".submit-row",
-    ".save-and-submit",
+    ".save-and-submit", "#references-group table", "#references-group input[type=url]",
 ]  # fmt: skip
 
 
@@ -201,7 +227,10 @@ def test_the_change_form_fits_its_content_column_with_nothing_cut_off(
     body showed about 360 of its 610 px (fault 1)."""
     page = open_form(browser, live_server.url, guide, width, height)
     page.wait_for_selector(".markdownx-preview h2")
+    # A row of the sources table, which made the page 1,644 px wide at 1280.
+    page.locator("#references-group .add-row a").click()
     page.screenshot(path=artefacts / f"change-form-{width}x{height}.png", full_page=True)
+    assert page.evaluate("document.documentElement.scrollWidth") <= width, "scrolls sideways"
     tools, fieldset = box(page, ".object-tools"), box(page, "#article_form fieldset")
     column = content_column(page)
     assert not _overlap(tools, fieldset)
