@@ -52,7 +52,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import run  # noqa: E402 - bench/run.py: databases, servers, machine note
+import run  # bench/run.py: databases, servers, machine note
 
 DATABASES = ("sqlite", "postgres")
 GOAL_P95_MS = 100.0
@@ -236,6 +236,9 @@ def _pg_version(size: int) -> str:
 
 def report(record: dict, load_before: list[float]) -> list[str]:
     r = record["results"]
+    examples = [
+        f"{kind}: {', '.join(f'`{q}`' for q in qs)}" for kind, qs in record["examples"].items()
+    ]
     lines = [
         f"## Search at scale, {record['size']:,} generated guides ({record['date']})",
         "",
@@ -252,8 +255,8 @@ def report(record: dict, load_before: list[float]) -> list[str]:
         f"{', '.join(map(str, record['load_average']))} after (1, 5, 15 min). "
         f"PostgreSQL {record['pg_version']}, SQLite {_sqlite_version()}.",
         "",
-        "| kind | distinct queries | requests | SQLite p50 | p95 | p99 | PostgreSQL p50 | p95 | p99 "
-        "| no results (SQLite / PG) | did you mean (SQLite / PG) |",
+        "| kind | distinct queries | requests | SQLite p50 | p95 | p99 "
+        "| PostgreSQL p50 | p95 | p99 | no results (SQLite / PG) | did you mean (SQLite / PG) |",
         "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     sq, pg = r["sqlite"], r["postgres"]
@@ -274,10 +277,7 @@ def report(record: dict, load_before: list[float]) -> list[str]:
         f"{sq['first_search_cold_vocabulary_ms']} ms, PostgreSQL "
         f"{pg['first_search_cold_vocabulary_ms']} ms.",
         "",
-        "Examples of each kind: "
-        + "; ".join(f"{kind}: {', '.join(f'`{q}`' for q in qs)}"
-                    for kind, qs in record["examples"].items())  # fmt: skip
-        + ".",
+        "Examples of each kind: " + "; ".join(examples) + ".",
         "",
     ]
     worst = {db: max(k["p95"] for k in r[db]["kinds"].values()) for db in DATABASES}
