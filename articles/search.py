@@ -7,7 +7,9 @@ with two engines behind it:
 * **SQLite**: an FTS5 table, ``article_search``, kept in step with the
   article table's ``live_*`` columns by triggers, so the index changes in the
   same transaction as the live copy (approval, archive). Ranked by ``bm25``
-  with the title weighted above the summary above the body.
+  with the title weighted above the summary above the body; past
+  PG_CANDIDATES matches, the first PG_CANDIDATES by rowid, unranked (bm25's
+  statistics would read every match in the table).
 * **PostgreSQL**: a weighted ``tsvector`` of the same three columns, stored
   in ``search_document`` by a trigger and indexed with GIN (migration 0008),
   ranked by ``ts_rank`` over a bounded set of candidates.
@@ -124,6 +126,8 @@ SQLITE_REBUILD = [
 # matches (guides in physical order), so a word found in every guide costs
 # the same as a rare one; the weights put title matches first.
 PG_CANDIDATES = 1000
+# SQLite's largest rowid: the bound when a query has fewer than PG_CANDIDATES matches.
+_MAX_ROWID = 2**63 - 1
 
 
 def ensure_sqlite_index(db: BaseDatabaseWrapper, *, rebuild: bool = False) -> None:
@@ -383,38 +387,56 @@ def _fts_slot(slot: Slot) -> str:
     return "(" + " OR ".join(_fts_phrase(alt) for alt in slot.alternatives) + ")"
 
 
+# The rowid of the PG_CANDIDATES-th match of a query (NULL with fewer
+# matches): SQLite ranks at most the matches up to it, as PostgreSQL does.
+# A rowid range is applied by FTS5 within its scan (``rowid IN (...)``
+# would restart the query, bm25's statistics included, for every value).
+_SQLITE_BOUND = """(SELECT rowid FROM article_search WHERE article_search MATCH %s
+    ORDER BY rowid LIMIT 1 OFFSET %s)"""
+
+
 def _search_sqlite(slots: list[Slot], needed: int, limit: int) -> list[Hit]:
     match = " OR ".join(_fts_slot(slot) for slot in slots)
-    snippets: dict[int, str] = {}
+    bound = [match, PG_CANDIDATES - 1]
+    within = f"rowid <= coalesce({_SQLITE_BOUND}, {_MAX_ROWID})"
+    # Past PG_CANDIDATES matches the candidates are not ranked by bm25,
+    # whose statistics read every match of every word in the table, the
+    # bound regardless (a word in every guide: every guide); they stay in
+    # rowid order, and _best still puts guides matching more slots first.
+    sql = f"""SELECT -1, rowid, score FROM (
+            SELECT rowid, CASE WHEN {_SQLITE_BOUND} IS NULL
+                THEN bm25(article_search, 10.0, 4.0, 1.0) ELSE rowid END AS score
+            FROM article_search WHERE article_search MATCH %s AND {within}
+            ORDER BY score, rowid LIMIT %s)"""  # noqa: S608 - placeholders only
+    params: list[object] = [*bound, match, *bound, limit if len(slots) == 1 else PG_CANDIDATES]
+    if len(slots) > 1:
+        # Which slots each candidate matches: the matches of each slot
+        # within the same range (at most PG_CANDIDATES rows each).
+        for i, slot in enumerate(slots):
+            sql += f"""
+                UNION ALL SELECT {i}, rowid, NULL FROM article_search
+                WHERE article_search MATCH %s AND {within}"""  # noqa: S608 - placeholders
+            params += [_fts_slot(slot), *bound]
     with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        found = cursor.fetchall()
+        scored = sorted((score, pk) for slot, pk, score in found if slot == -1)
+        candidates = [pk for _, pk in scored]
         if len(slots) == 1:
-            # Every match matches the one slot: rank and snip in one query.
-            cursor.execute(
-                """SELECT rowid, snippet(article_search, 2, %s, %s, '…', 30)
-                    FROM article_search WHERE article_search MATCH %s
-                    ORDER BY bm25(article_search, 10.0, 4.0, 1.0), rowid LIMIT %s""",
-                [_START, _STOP, match, limit],
-            )
-            snippets = dict(cursor.fetchall())
-            ranked: list[tuple[int, tuple[str, ...]]] = [(pk, (slots[0].label,)) for pk in snippets]
+            # Every match matches the one slot.
+            ranked: list[tuple[int, tuple[str, ...]]] = [
+                (pk, (slots[0].label,)) for pk in candidates
+            ]
         else:
-            # Which slots each candidate matches: one indexed lookup per slot
-            # and candidate (FTS5 seeks the rowid within the match).
-            flags = ", ".join(
-                """EXISTS (SELECT 1 FROM article_search s
-                    WHERE s.article_search MATCH %s AND s.rowid = c.rowid)"""
-                for _ in slots
-            )
-            cursor.execute(
-                f"""SELECT c.rowid, {flags} FROM (
-                        SELECT rowid, bm25(article_search, 10.0, 4.0, 1.0) AS score
-                        FROM article_search WHERE article_search MATCH %s
-                        ORDER BY score, rowid LIMIT %s) c
-                    ORDER BY c.score, c.rowid""",  # noqa: S608 - placeholders only
-                [*(_fts_slot(slot) for slot in slots), match, PG_CANDIDATES],
-            )
-            ranked = _best([(r[0], list(r[1:])) for r in cursor.fetchall()], slots, needed, limit)
-        if ranked and not snippets:
+            matching: list[set[int]] = [set() for _ in slots]
+            for slot, pk, _ in found:
+                if slot >= 0:
+                    matching[slot].add(pk)
+            rows = [(pk, [pk in each for each in matching]) for pk in candidates]
+            ranked = _best(rows, slots, needed, limit)
+        snippets: dict[int, str] = {}
+        if ranked:
+            # Snippets only for the page of results.
             cursor.execute(
                 f"""SELECT rowid, snippet(article_search, 2, %s, %s, '…', 30)
                     FROM article_search WHERE article_search MATCH %s
