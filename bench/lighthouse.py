@@ -63,6 +63,9 @@ PAGES = {
     "search, did you mean": "/search/?q=diazapam",
     "search, no results": "/search/?q=qwxzvb",
     "feedback form": "/feedback/diazepam-for-sleep/",
+    # Reached by sending the form on the guide: a Lighthouse user flow
+    # (bench/lighthouse/thanks.mjs) measures the navigation of the POST.
+    "feedback thanks (POST)": "/articles/diazepam-for-sleep/",
     "404": "/no-such-page/",
 }
 # Pages that answer 404 on purpose; Lighthouse measures them only when told
@@ -70,6 +73,7 @@ PAGES = {
 NOT_FOUND = {"404"}
 # Audits that fail on purpose on some pages, and why; still counted.
 NOINDEX = {name for name in PAGES if name.startswith(("search", "feedback"))}
+FLOWS = {"feedback thanks (POST)": LIGHTHOUSE_DIR / "thanks.mjs"}
 INTENDED = {("is-crawlable", page): "the page sends `noindex` on purpose" for page in NOINDEX} | {
     ("http-status-code", "404"): "a page that is not there answers 404 on purpose",
     ("errors-in-console", "404"): "Chromium logs the page's own 404 status as an error",
@@ -122,6 +126,20 @@ def lighthouse(binary: Path, url: str, preset: str, out: Path, *, not_found: boo
         if not report.get("runtimeError"):
             return report
     return _lighthouse(binary, url, preset, out, not_found=not_found)
+
+
+def flow(script: Path, url: str, preset: str, out: Path) -> dict:
+    """A Lighthouse user flow (node ``script``); the report of its one step."""
+    env = {**os.environ, "CHROME_PATH": os.environ.get("CHROME_PATH", "/usr/bin/chromium")}
+    for _ in range(RETRIES + 1):
+        out.unlink(missing_ok=True)
+        result = subprocess.run(["node", str(script), url, preset, str(out)], cwd=LIGHTHOUSE_DIR,
+                                env=env, capture_output=True, text=True, check=False)  # fmt: skip
+        report = json.loads(out.read_text()) if out.exists() and not result.returncode else {
+            "runtimeError": {"code": "FLOW_FAILED", "message": result.stderr[-2000:]}}  # fmt: skip
+        if report.get("categories") and not report.get("runtimeError"):
+            return report
+    return report
 
 
 def _lighthouse(binary: Path, url: str, preset: str, out: Path, *, not_found: bool) -> dict:
@@ -210,9 +228,13 @@ def measure(binary: Path, server: run.Server, pages: dict[str, str], presets: li
             for n in range(runs):
                 slug = "".join(c if c.isalnum() else "-" for c in name)
                 out = REPORTS / f"{slug}-{preset}-{n + 1}.json"
-                reports.append(lighthouse(binary, server.url + path, preset, out,
-                                          not_found=name in NOT_FOUND))  # fmt: skip
-            rows.append(_row(name, path, preset, reports))
+                if name in FLOWS:
+                    reports.append(flow(FLOWS[name], server.url + path, preset, out))
+                else:
+                    reports.append(lighthouse(binary, server.url + path, preset, out,
+                                              not_found=name in NOT_FOUND))  # fmt: skip
+            shown = f"{path}, then POST /feedback/…" if name in FLOWS else path
+            rows.append(_row(name, shown, preset, reports))
             print(f"  {name}, {preset}: {rows[-1]['scores']}", flush=True)
     return rows
 
