@@ -469,16 +469,21 @@ def _search_postgresql(slots: list[Slot], needed: int, limit: int) -> list[Hit]:
     # One slot: every candidate matches it, so only a page is needed.
     rows = limit if len(slots) == 1 else PG_CANDIDATES
     with connection.cursor() as cursor:
+        # The query is written out in the candidates' WHERE (not taken from
+        # q) so the planner sees it as a constant and estimates it from the
+        # column's statistics: a word in most guides is then found by reading
+        # the table until PG_CANDIDATES match, instead of a GIN bitmap of
+        # every match (100,000 at 100,000 guides), and a rare one by the index.
         cursor.execute(
-            f"""WITH q AS (SELECT {query_sql} AS query),
-                candidates AS (
-                    SELECT a.id, a.search_document FROM articles_article a, q
-                    WHERE a.live_version IS NOT NULL AND a.search_document @@ q.query
-                    LIMIT %s)
+            f"""WITH candidates AS (
+                    SELECT a.id, a.search_document FROM articles_article a
+                    WHERE a.live_version IS NOT NULL AND a.search_document @@ ({query_sql})
+                    LIMIT %s),
+                q AS (SELECT {query_sql} AS query)
                SELECT c.id, ARRAY[{flags}] FROM candidates c, q
                ORDER BY ts_rank('{{0.2, 0.4, 0.6, 1.0}}', c.search_document, q.query) DESC, c.id
                LIMIT %s""",  # noqa: S608 - placeholders only
-            [*query_params, PG_CANDIDATES, *query_params, rows],
+            [*query_params, PG_CANDIDATES, *query_params, *query_params, rows],
         )
         ranked = _best(cursor.fetchall(), slots, needed, limit)
     if not ranked:
