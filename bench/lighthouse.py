@@ -195,6 +195,8 @@ def losing_audits(report: dict, category: str, page: str) -> list[str]:
 def _first_item(audit: dict) -> str:
     items = (audit.get("details") or {}).get("items") or []
     for item in items:
+        if not isinstance(item, dict):  # some insights list plain strings
+            continue
         node = item.get("node") or {}
         if node.get("snippet"):
             return f"`{node['snippet'][:120]}`"
@@ -204,6 +206,20 @@ def _first_item(audit: dict) -> str:
         if item.get("description"):
             return str(item["description"])[:120]
     return ""
+
+
+def _advice(report: dict, page: str, weighted: set[str]) -> dict[str, str]:
+    """Audits that did not pass but weigh nothing in a score (Lighthouse's
+    opportunities and insights, such as uses-text-compression), with the
+    element or URL named first: what to fix before it costs points."""
+    found = {}
+    for audit_id, audit in report.get("audits", {}).items():
+        mode, score = audit.get("scoreDisplayMode"), audit.get("score")
+        if (mode in ("binary", "metricSavings") and score is not None and score < 1
+                and audit_id not in weighted and (audit_id, page) not in INTENDED):  # fmt: skip
+            value = audit.get("displayValue", "")
+            found[audit_id] = ", ".join(x for x in (value, _first_item(audit)) if x)
+    return found
 
 
 def metrics(report: dict) -> str:
@@ -250,8 +266,15 @@ def _row(name: str, path: str, preset: str, reports: list[dict]) -> dict:
     ordered = sorted(range(len(reports)), key=lambda i: per_run[i]["performance"] or 0)
     typical = reports[ordered[len(ordered) // 2]]
     error = typical.get("runtimeError") or {}
+    weighted = {
+        audit_id
+        for c in CATEGORIES
+        for ref in typical.get("categories", {}).get(c, {}).get("auditRefs", [])
+        if ref.get("weight") and (audit_id := ref["id"])
+    }
     return {
         "page": name, "path": path, "preset": preset, "scores": median,
+        "advice": _advice(typical, name, weighted),
         "all_runs": per_run, "metrics": metrics(typical),
         "status": typical.get("audits", {}).get("http-status-code", {}).get("score"),
         "error": f"{error.get('code')}: {error.get('message', '')[:300]}" if error else "",
@@ -296,6 +319,15 @@ def report_lines(rows: list[dict], command: str, load: tuple[list[float], list[f
         for category, audits in row["losing"].items() if not row["error"] else ():
             lines.append(f"  - {category} {_cell(row['scores'][category])}: "
                          + ("; ".join(audits) or "no single audit below 0.9"))  # fmt: skip
+    advice: dict[str, list[str]] = {}
+    for row in rows:
+        for audit_id, detail in row.get("advice", {}).items():
+            advice.setdefault(audit_id, []).append(f"{row['page']}, {row['preset']}: {detail}")
+    if advice:
+        lines += ["", "Audits that did not pass but weigh nothing in a score (opportunities and "
+                  "insights), with the number of page/preset runs and the first:", ""]  # fmt: skip
+        for audit_id, where in sorted(advice.items(), key=lambda kv: -len(kv[1])):
+            lines.append(f"- `{audit_id}` ({len(where)} of {len(rows)}): {where[0]}")
     return [*lines, ""]
 
 
