@@ -297,7 +297,10 @@ def vocabulary() -> list[str]:
         cached = None
     if cached is not None:
         return cached
-    texts: list[str] = list(Article.objects.published().values_list("live_title", flat=True))
+    # In live_title's order, which the public title index covers (index
+    # only); the model's default order reads every row, bodies and all.
+    titles = Article.objects.published().order_by("live_title").values_list("live_title", flat=True)
+    texts: list[str] = list(titles)
     for row in Topic.objects.public().values_list(
         "live_name", "live_description", "live_nonproprietary_name", "live_alternate_names",
         "live_drug_class",
