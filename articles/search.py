@@ -8,8 +8,8 @@ with two engines behind it:
   article table's ``live_*`` columns by triggers, so the index changes in the
   same transaction as the live copy (approval, archive). Ranked by ``bm25``
   with the title weighted above the summary above the body; past
-  PG_CANDIDATES matches, the first PG_CANDIDATES by rowid, unranked (bm25's
-  statistics would read every match in the table).
+  SQLITE_CANDIDATES matches, the first SQLITE_CANDIDATES by rowid, unranked
+  (bm25's statistics would read every match in the table).
 * **PostgreSQL**: a weighted ``tsvector`` of the same three columns, stored
   in ``search_document`` by a trigger and indexed with GIN (migration 0008),
   ranked by ``ts_rank`` over a bounded set of candidates.
@@ -125,8 +125,13 @@ SQLITE_REBUILD = [
 # neither filtering nor ranking re-reads the text. Ranking is done over at most PG_CANDIDATES
 # matches (guides in physical order), so a word found in every guide costs
 # the same as a rare one; the weights put title matches first.
-PG_CANDIDATES = 1000
-# SQLite's largest rowid: the bound when a query has fewer than PG_CANDIDATES matches.
+# Each candidate costs reading its stored document (and ts_rank on it): at
+# 100,000 guides, 1,000 candidates took about twice the time of 500.
+PG_CANDIDATES = 500
+# SQLite ranks by bm25 when a query has fewer matches than this, and past it
+# takes this many unranked (_search_sqlite); the bound costs little there.
+SQLITE_CANDIDATES = 1000
+# SQLite's largest rowid: the bound when a query has fewer than SQLITE_CANDIDATES matches.
 _MAX_ROWID = 2**63 - 1
 
 
@@ -390,7 +395,7 @@ def _fts_slot(slot: Slot) -> str:
     return "(" + " OR ".join(_fts_phrase(alt) for alt in slot.alternatives) + ")"
 
 
-# The rowid of the PG_CANDIDATES-th match of a query (NULL with fewer
+# The rowid of the SQLITE_CANDIDATES-th match of a query (NULL with fewer
 # matches): SQLite ranks at most the matches up to it, as PostgreSQL does.
 # A rowid range is applied by FTS5 within its scan (``rowid IN (...)``
 # would restart the query, bm25's statistics included, for every value).
@@ -400,9 +405,9 @@ _SQLITE_BOUND = """(SELECT rowid FROM article_search WHERE article_search MATCH 
 
 def _search_sqlite(slots: list[Slot], needed: int, limit: int) -> list[Hit]:
     match = " OR ".join(_fts_slot(slot) for slot in slots)
-    bound = [match, PG_CANDIDATES - 1]
+    bound = [match, SQLITE_CANDIDATES - 1]
     within = f"rowid <= coalesce({_SQLITE_BOUND}, {_MAX_ROWID})"
-    # Past PG_CANDIDATES matches the candidates are not ranked by bm25,
+    # Past SQLITE_CANDIDATES matches the candidates are not ranked by bm25,
     # whose statistics read every match of every word in the table, the
     # bound regardless (a word in every guide: every guide); they stay in
     # rowid order, and _best still puts guides matching more slots first.
@@ -411,10 +416,11 @@ def _search_sqlite(slots: list[Slot], needed: int, limit: int) -> list[Hit]:
                 THEN bm25(article_search, 10.0, 4.0, 1.0) ELSE rowid END AS score
             FROM article_search WHERE article_search MATCH %s AND {within}
             ORDER BY score, rowid LIMIT %s)"""  # noqa: S608 - placeholders only
-    params: list[object] = [*bound, match, *bound, limit if len(slots) == 1 else PG_CANDIDATES]
+    wanted = limit if len(slots) == 1 else SQLITE_CANDIDATES
+    params: list[object] = [*bound, match, *bound, wanted]
     if len(slots) > 1:
         # Which slots each candidate matches: the matches of each slot
-        # within the same range (at most PG_CANDIDATES rows each).
+        # within the same range (at most SQLITE_CANDIDATES rows each).
         for i, slot in enumerate(slots):
             sql += f"""
                 UNION ALL SELECT {i}, rowid, NULL FROM article_search
