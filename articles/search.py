@@ -405,7 +405,7 @@ _SQLITE_BOUND = """(SELECT rowid FROM article_search WHERE article_search MATCH 
 
 def _search_sqlite(slots: list[Slot], needed: int, limit: int) -> list[Hit]:
     match = " OR ".join(_fts_slot(slot) for slot in slots)
-    bound = [match, SQLITE_CANDIDATES - 1]
+    bound: list[str | int] = [match, SQLITE_CANDIDATES - 1]
     within = f"rowid <= coalesce({_SQLITE_BOUND}, {_MAX_ROWID})"
     # Past SQLITE_CANDIDATES matches the candidates are not ranked by bm25,
     # whose statistics read every match of every word in the table, the
@@ -417,7 +417,7 @@ def _search_sqlite(slots: list[Slot], needed: int, limit: int) -> list[Hit]:
             FROM article_search WHERE article_search MATCH %s AND {within}
             ORDER BY score, rowid LIMIT %s)"""  # noqa: S608 - placeholders only
     wanted = limit if len(slots) == 1 else SQLITE_CANDIDATES
-    params: list[object] = [*bound, match, *bound, wanted]
+    params: list[str | int] = [*bound, match, *bound, wanted]
     if len(slots) > 1:
         # Which slots each candidate matches: the matches of each slot
         # within the same range (at most SQLITE_CANDIDATES rows each).
