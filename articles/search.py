@@ -123,7 +123,7 @@ SQLITE_REBUILD = [
 # PostgreSQL: the weighted document is stored in a column that a trigger
 # keeps in step with the live copy (migration 0008 holds its SQL), so
 # neither filtering nor ranking re-reads the text. Ranking is done over at most PG_CANDIDATES
-# matches (guides in physical order), so a word found in every guide costs
+# matches (the first by id), so a word found in every guide costs
 # the same as a rare one; the weights put title matches first.
 # Each candidate costs reading its stored document (and ts_rank on it): at
 # 100,000 guides, 1,000 candidates took about twice the time of 500.
@@ -481,13 +481,16 @@ def _search_postgresql(slots: list[Slot], needed: int, limit: int) -> list[Hit]:
         # The query is written out in the candidates' WHERE (not taken from
         # q) so the planner sees it as a constant and estimates it from the
         # column's statistics: a word in most guides is then found by reading
-        # the table until PG_CANDIDATES match, instead of a GIN bitmap of
-        # every match (100,000 at 100,000 guides), and a rare one by the index.
+        # guides in id order until PG_CANDIDATES match, instead of a GIN
+        # bitmap of every match (100,000 at 100,000 guides), and a rare one
+        # by the index. Candidates are the first by id, as on SQLite (rowid):
+        # "physical order" is not stable, since a sequential scan may start
+        # anywhere in a large table (synchronize_seqscans).
         cursor.execute(
             f"""WITH candidates AS (
                     SELECT a.id, a.search_document FROM articles_article a
                     WHERE a.live_version IS NOT NULL AND a.search_document @@ ({query_sql})
-                    LIMIT %s),
+                    ORDER BY a.id LIMIT %s),
                 q AS (SELECT {query_sql} AS query)
                SELECT c.id, ARRAY[{flags}] FROM candidates c, q
                ORDER BY ts_rank('{{0.2, 0.4, 0.6, 1.0}}', c.search_document, q.query) DESC, c.id
