@@ -123,7 +123,7 @@ SQLITE_REBUILD = [
 # PostgreSQL: the weighted document is stored in a column that a trigger
 # keeps in step with the live copy (migration 0008 holds its SQL), so
 # neither filtering nor ranking re-reads the text. Ranking is done over at most PG_CANDIDATES
-# matches (the first by id), so a word found in every guide costs
+# matches (guides in physical order), so a word found in every guide costs
 # the same as a rare one; the weights put title matches first.
 # Each candidate costs reading its stored document (and ts_rank on it): at
 # 100,000 guides, 1,000 candidates took about twice the time of 500.
@@ -478,24 +478,23 @@ def _search_postgresql(slots: list[Slot], needed: int, limit: int) -> list[Hit]:
     # One slot: every candidate matches it, so only a page is needed.
     rows = limit if len(slots) == 1 else PG_CANDIDATES
     with connection.cursor() as cursor:
-        # The query is written out in the candidates' WHERE (not taken from
-        # q) so the planner sees it as a constant and estimates it from the
-        # column's statistics: a word in most guides is then found by reading
-        # guides in id order until PG_CANDIDATES match, instead of a GIN
-        # bitmap of every match (100,000 at 100,000 guides), and a rare one
-        # by the index. Candidates are the first by id, as on SQLite (rowid):
-        # "physical order" is not stable, since a sequential scan may start
-        # anywhere in a large table (synchronize_seqscans).
+        # The query comes from q, not written out in the candidates' WHERE:
+        # as a constant the planner estimates it from the column's
+        # statistics, and a word found in no guide can be estimated as
+        # common (every word of a small vocabulary is), so it reads the table
+        # in id order for PG_CANDIDATES matches that never come (a statement
+        # timeout at 100,000 guides). Hidden, it is always the GIN index,
+        # whose bitmap is read in block order, the same order every time.
         cursor.execute(
-            f"""WITH candidates AS (
-                    SELECT a.id, a.search_document FROM articles_article a
-                    WHERE a.live_version IS NOT NULL AND a.search_document @@ ({query_sql})
-                    ORDER BY a.id LIMIT %s),
-                q AS (SELECT {query_sql} AS query)
+            f"""WITH q AS (SELECT {query_sql} AS query),
+                candidates AS (
+                    SELECT a.id, a.search_document FROM articles_article a, q
+                    WHERE a.live_version IS NOT NULL AND a.search_document @@ q.query
+                    LIMIT %s)
                SELECT c.id, ARRAY[{flags}] FROM candidates c, q
                ORDER BY ts_rank('{{0.2, 0.4, 0.6, 1.0}}', c.search_document, q.query) DESC, c.id
                LIMIT %s""",  # noqa: S608 - placeholders only
-            [*query_params, PG_CANDIDATES, *query_params, *query_params, rows],
+            [*query_params, PG_CANDIDATES, *query_params, rows],
         )
         ranked = _best(cursor.fetchall(), slots, needed, limit)
     if not ranked:
