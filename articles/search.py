@@ -7,7 +7,9 @@ with two engines behind it:
 * **SQLite**: an FTS5 table, ``article_search``, kept in step with the
   article table's ``live_*`` columns by triggers, so the index changes in the
   same transaction as the live copy (approval, archive). Ranked by ``bm25``
-  with the title weighted above the summary above the body.
+  with the title weighted above the summary above the body; past
+  SQLITE_CANDIDATES matches, the first SQLITE_CANDIDATES by rowid, unranked
+  (bm25's statistics would read every match in the table).
 * **PostgreSQL**: a weighted ``tsvector`` of the same three columns, stored
   in ``search_document`` by a trigger and indexed with GIN (migration 0008),
   ranked by ``ts_rank`` over a bounded set of candidates.
@@ -123,7 +125,14 @@ SQLITE_REBUILD = [
 # neither filtering nor ranking re-reads the text. Ranking is done over at most PG_CANDIDATES
 # matches (guides in physical order), so a word found in every guide costs
 # the same as a rare one; the weights put title matches first.
-PG_CANDIDATES = 1000
+# Each candidate costs reading its stored document (and ts_rank on it): at
+# 100,000 guides, 1,000 candidates took about twice the time of 500.
+PG_CANDIDATES = 500
+# SQLite ranks by bm25 when a query has fewer matches than this, and past it
+# takes this many unranked (_search_sqlite); the bound costs little there.
+SQLITE_CANDIDATES = 1000
+# SQLite's largest rowid: the bound when a query has fewer than SQLITE_CANDIDATES matches.
+_MAX_ROWID = 2**63 - 1
 
 
 def ensure_sqlite_index(db: BaseDatabaseWrapper, *, rebuild: bool = False) -> None:
@@ -293,7 +302,10 @@ def vocabulary() -> list[str]:
         cached = None
     if cached is not None:
         return cached
-    texts: list[str] = list(Article.objects.published().values_list("live_title", flat=True))
+    # In live_title's order, which the public title index covers (index
+    # only); the model's default order reads every row, bodies and all.
+    titles = Article.objects.published().order_by("live_title").values_list("live_title", flat=True)
+    texts: list[str] = list(titles)
     for row in Topic.objects.public().values_list(
         "live_name", "live_description", "live_nonproprietary_name", "live_alternate_names",
         "live_drug_class",
@@ -383,38 +395,57 @@ def _fts_slot(slot: Slot) -> str:
     return "(" + " OR ".join(_fts_phrase(alt) for alt in slot.alternatives) + ")"
 
 
+# The rowid of the SQLITE_CANDIDATES-th match of a query (NULL with fewer
+# matches): SQLite ranks at most the matches up to it, as PostgreSQL does.
+# A rowid range is applied by FTS5 within its scan (``rowid IN (...)``
+# would restart the query, bm25's statistics included, for every value).
+_SQLITE_BOUND = """(SELECT rowid FROM article_search WHERE article_search MATCH %s
+    ORDER BY rowid LIMIT 1 OFFSET %s)"""
+
+
 def _search_sqlite(slots: list[Slot], needed: int, limit: int) -> list[Hit]:
     match = " OR ".join(_fts_slot(slot) for slot in slots)
-    snippets: dict[int, str] = {}
+    bound: list[str | int] = [match, SQLITE_CANDIDATES - 1]
+    within = f"rowid <= coalesce({_SQLITE_BOUND}, {_MAX_ROWID})"
+    # Past SQLITE_CANDIDATES matches the candidates are not ranked by bm25,
+    # whose statistics read every match of every word in the table, the
+    # bound regardless (a word in every guide: every guide); they stay in
+    # rowid order, and _best still puts guides matching more slots first.
+    sql = f"""SELECT -1, rowid, score FROM (
+            SELECT rowid, CASE WHEN {_SQLITE_BOUND} IS NULL
+                THEN bm25(article_search, 10.0, 4.0, 1.0) ELSE rowid END AS score
+            FROM article_search WHERE article_search MATCH %s AND {within}
+            ORDER BY score, rowid LIMIT %s)"""  # noqa: S608 - placeholders only
+    wanted = limit if len(slots) == 1 else SQLITE_CANDIDATES
+    params: list[str | int] = [*bound, match, *bound, wanted]
+    if len(slots) > 1:
+        # Which slots each candidate matches: the matches of each slot
+        # within the same range (at most SQLITE_CANDIDATES rows each).
+        for i, slot in enumerate(slots):
+            sql += f"""
+                UNION ALL SELECT {i}, rowid, NULL FROM article_search
+                WHERE article_search MATCH %s AND {within}"""  # noqa: S608 - placeholders
+            params += [_fts_slot(slot), *bound]
     with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        found = cursor.fetchall()
+        scored = sorted((score, pk) for slot, pk, score in found if slot == -1)
+        candidates = [pk for _, pk in scored]
         if len(slots) == 1:
-            # Every match matches the one slot: rank and snip in one query.
-            cursor.execute(
-                """SELECT rowid, snippet(article_search, 2, %s, %s, '…', 30)
-                    FROM article_search WHERE article_search MATCH %s
-                    ORDER BY bm25(article_search, 10.0, 4.0, 1.0), rowid LIMIT %s""",
-                [_START, _STOP, match, limit],
-            )
-            snippets = dict(cursor.fetchall())
-            ranked: list[tuple[int, tuple[str, ...]]] = [(pk, (slots[0].label,)) for pk in snippets]
+            # Every match matches the one slot.
+            ranked: list[tuple[int, tuple[str, ...]]] = [
+                (pk, (slots[0].label,)) for pk in candidates
+            ]
         else:
-            # Which slots each candidate matches: one indexed lookup per slot
-            # and candidate (FTS5 seeks the rowid within the match).
-            flags = ", ".join(
-                """EXISTS (SELECT 1 FROM article_search s
-                    WHERE s.article_search MATCH %s AND s.rowid = c.rowid)"""
-                for _ in slots
-            )
-            cursor.execute(
-                f"""SELECT c.rowid, {flags} FROM (
-                        SELECT rowid, bm25(article_search, 10.0, 4.0, 1.0) AS score
-                        FROM article_search WHERE article_search MATCH %s
-                        ORDER BY score, rowid LIMIT %s) c
-                    ORDER BY c.score, c.rowid""",  # noqa: S608 - placeholders only
-                [*(_fts_slot(slot) for slot in slots), match, PG_CANDIDATES],
-            )
-            ranked = _best([(r[0], list(r[1:])) for r in cursor.fetchall()], slots, needed, limit)
-        if ranked and not snippets:
+            matching: list[set[int]] = [set() for _ in slots]
+            for slot, pk, _ in found:
+                if slot >= 0:
+                    matching[slot].add(pk)
+            rows = [(pk, [pk in each for each in matching]) for pk in candidates]
+            ranked = _best(rows, slots, needed, limit)
+        snippets: dict[int, str] = {}
+        if ranked:
+            # Snippets only for the page of results.
             cursor.execute(
                 f"""SELECT rowid, snippet(article_search, 2, %s, %s, '…', 30)
                     FROM article_search WHERE article_search MATCH %s
@@ -447,6 +478,13 @@ def _search_postgresql(slots: list[Slot], needed: int, limit: int) -> list[Hit]:
     # One slot: every candidate matches it, so only a page is needed.
     rows = limit if len(slots) == 1 else PG_CANDIDATES
     with connection.cursor() as cursor:
+        # The query comes from q, not written out in the candidates' WHERE:
+        # as a constant the planner estimates it from the column's
+        # statistics, and a word found in no guide can be estimated as
+        # common (every word of a small vocabulary is), so it reads the table
+        # in id order for PG_CANDIDATES matches that never come (a statement
+        # timeout at 100,000 guides). Hidden, it is always the GIN index,
+        # whose bitmap is read in block order, the same order every time.
         cursor.execute(
             f"""WITH q AS (SELECT {query_sql} AS query),
                 candidates AS (

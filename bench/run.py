@@ -508,8 +508,15 @@ def goals(r: dict) -> list[str]:
 
 
 # Sections other scripts append to RESULTS.md (bench/soak.py, render_bounds.py,
-# evidence_pack.py): kept, after this script's own, when it rewrites the file.
-APPENDED_SECTIONS = ("## Soak", "## Render bounds", "## Evidence pack")
+# evidence_pack.py, search_scale.py, lighthouse.py): kept, after this script's
+# own, when it rewrites the file.
+APPENDED_SECTIONS = (
+    "## Soak",
+    "## Render bounds",
+    "## Evidence pack",
+    "## Search at scale",
+    "## Lighthouse",
+)
 
 
 def _appended_sections() -> list[str]:
