@@ -21,8 +21,9 @@ from django.core.management.base import BaseCommand
 # "Reviewed by", so it must not pass for a real clinician.
 DEMO_ACCOUNTS: tuple[tuple[str, str, dict[str, str]], ...] = (
     ("eddie", "editor", {}),
-    ("cleo", "clinician", {"display_name": "Cleo Adams (demonstration clinician)",
-                           "job_title": "Demonstration account"}),
+    # The name says it is a demonstration; a job title saying so again showed
+    # as "(demonstration clinician) (Demonstration account)".
+    ("cleo", "clinician", {"display_name": "Cleo Adams (demonstration clinician)"}),
 )  # fmt: skip
 
 
