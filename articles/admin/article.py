@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, cast
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.widgets import AutocompleteSelectMultiple
 from django.core.exceptions import PermissionDenied
@@ -65,6 +66,8 @@ class GuideBodyWidget(AdminMarkdownxWidget):
     def get_context(self, name: str, value: Any, attrs: dict[str, Any] | None) -> dict[str, Any]:
         context = super().get_context(name, value, attrs)
         context["readability_url"] = reverse("admin:articles_article_readability")
+        # The editor sees the target the clinician will be held to.
+        context["smog_target"] = settings.ARTICLE_SMOG_TARGET
         return context
 
 
@@ -203,8 +206,6 @@ class ReviewDueFilter(admin.SimpleListFilter):
         return [("overdue", _("Review overdue")), ("soon", _("Due within 30 days"))]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
-        from django.conf import settings
-
         # The change list's rows come from Article.objects.
         articles = cast(ArticleQuerySet, queryset)
         if self.value() == "overdue":

@@ -292,3 +292,12 @@ def test_an_administrator_can_point_the_templates_at_a_folder_of_their_own(
     assert available() == []
     client.force_login(make_editor("ed"))
     assert client.get(ADD_URL).status_code == 200
+
+
+def test_the_editor_sees_the_smog_target_beside_the_live_figures(client, settings):
+    """The editor learns the target as they write, not when a clinician is
+    made to justify going above it."""
+    settings.ARTICLE_SMOG_TARGET = 9
+    client.force_login(make_editor("ed"))
+    page = client.get("/admin/articles/article/add/").content.decode()
+    assert "Aim for a SMOG grade of 9 or less" in page
