@@ -138,6 +138,7 @@ REMOVED_ON_PURPOSE = {
 # list against templates/): a body must not take them.
 RESERVED_IDS = frozenset({
     "main-content", "site-search", "page-contents", "page-sources", "page-trust",
+    "guide-templates-label", "error-summary-heading",
     "page-urgent-help", "content-main", "content", "container", "header", "footer",
     "review-panel-heading", "approve-comment", "changes-comment", "search-page-q",
     "not-found-q", "server-error-q", "nav-sidebar", "toggle-nav-sidebar",

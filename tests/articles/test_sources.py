@@ -64,11 +64,20 @@ class Handler(BaseHTTPRequestHandler):
             site.seen.append((self.command, self.path, self.headers.get("User-Agent", "")))
             site.busy += 1
             site.most_busy = max(site.most_busy, site.busy)
+        self.counted = True
         try:
             self.route(body)
         finally:
-            with site.lock:
-                site.busy -= 1
+            self.done()
+
+    def done(self) -> None:
+        """This request stops counting as busy: before its answer is
+        written, since the client may start its next request as soon as it
+        has read it (counting after the write saw one worker twice)."""
+        if self.counted:
+            self.counted = False
+            with self.server.lock:
+                self.server.busy -= 1
 
     def route(self, body: bool) -> None:
         path = self.path
@@ -96,6 +105,7 @@ class Handler(BaseHTTPRequestHandler):
 
     def send(self, status: int, body: bool, content: bytes = b"",
              headers: dict[str, str] | None = None) -> None:  # fmt: skip
+        self.done()
         self.send_response(status)
         for name, value in (headers or {}).items():
             self.send_header(name, value)
