@@ -5,7 +5,7 @@
 #               their new passwords on stdout, one "username password role" line each
 #   make test   set up the development environment, then lint and the whole suite with
 #               branch coverage and its floors (what CI runs, on SQLite and PostgreSQL)
-#   make check  the unit tests: no browser, no server or other process (about 90 s on 2 cores)
+#   make check  the unit tests: no browser, no server or other process (about 50 s on 2 cores)
 #   make lint   ruff check, ruff format --check, mypy (its files and settings: pyproject.toml)
 #   make lock   re-resolve requirements/*.in into the hashed locks requirements/*.txt
 PYTHON ?= python3
