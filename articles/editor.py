@@ -184,7 +184,8 @@ def _figures(found: Readability) -> dict[str, float | int]:
 
 def _readability(request: HttpRequest) -> JsonResponse:
     """SMOG and Flesch for the posted ``content`` (a guide body), overall
-    and per ``##`` section, for the editor to show as the text is typed.
+    and per ``##`` section, with the site's SMOG target, for the editor to
+    show as the text is typed.
     Guidance only. A body longer than a guide may be is refused (400), as
     the preview refuses to render one."""
     text = request.POST.get("content", "")
@@ -196,6 +197,7 @@ def _readability(request: HttpRequest) -> JsonResponse:
             status=400,
         )  # fmt: skip
     return JsonResponse({
+        "smog_target": settings.ARTICLE_SMOG_TARGET,
         "overall": _figures(assess(text)),
         "sections": [
             {"heading": section.heading, **_figures(section.figures)}

@@ -30,6 +30,11 @@
     return node;
   }
 
+  // A grade above the site's target says so in words, not by colour alone.
+  function smog(grade, target) {
+    return grade > target ? grade + " (above the target of " + target + ")" : String(grade);
+  }
+
   function figuresTable(data) {
     var table = element("table", null, { "class": "readability-sections" });
     table.appendChild(element("caption", "By section (split at each ## heading)"));
@@ -41,7 +46,8 @@
     data.sections.forEach(function (section) {
       var row = element("tr");
       row.appendChild(element("th", section.heading || "(before the first heading)", { scope: "row" }));
-      [section.smog_grade, section.flesch_reading_ease, section.flesch_kincaid_grade, section.words]
+      [smog(section.smog_grade, data.smog_target), section.flesch_reading_ease,
+       section.flesch_kincaid_grade, section.words]
         .forEach(function (value) { row.appendChild(element("td", value)); });
       body.appendChild(row);
     });
@@ -59,7 +65,7 @@
     }
     overall.classList.remove("errornote");
     var whole = data.overall;
-    overall.textContent = "Whole guide: SMOG grade " + whole.smog_grade +
+    overall.textContent = "Whole guide: SMOG grade " + smog(whole.smog_grade, data.smog_target) +
       ", Flesch reading ease " + whole.flesch_reading_ease + ", Flesch–Kincaid grade " +
       whole.flesch_kincaid_grade + " (" + whole.words + " words).";
     if (data.sections.length) {

@@ -105,6 +105,7 @@ def test_the_endpoint_answers_overall_and_per_section_figures_for_staff_editors(
     assert [s["heading"] for s in data["sections"]] == ["", "About"]
     about = assess_sections(body)[1].figures
     assert data["sections"][1]["flesch_reading_ease"] == about.flesch_reading_ease
+    assert data["smog_target"] == 10, "the editor's figures are shown against the target"
 
 
 def test_the_endpoint_refuses_a_post_without_the_csrf_token(editor_client):

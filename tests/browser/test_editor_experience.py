@@ -84,6 +84,10 @@ def test_the_editor_writes_beside_a_preview_and_readability_that_follow_the_typi
     page.get_by_text("By section", exact=True).click()
     sections = page.locator(".editor-readability .readability-sections")
     expect(sections.get_by_role("rowheader", name="Pregnancy")).to_be_visible()
+    # A section over the target says so in words beside its grade.
+    body.press_sequentially("\n\n## Pharmacology\n\nBenzodiazepine pharmacokinetics "
+                            "necessitate individualised anticonvulsant consideration.")  # fmt: skip
+    expect(sections).to_contain_text("above the target of 10")
     assert console.errors() == []
 
 
