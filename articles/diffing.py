@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from html import escape as escape_text
 from html import unescape
 from html.parser import HTMLParser
-from typing import TYPE_CHECKING, NamedTuple, cast
+from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
 import nh3
 from django.core.exceptions import ObjectDoesNotExist
@@ -111,12 +111,13 @@ def field_lines(name: str, value: object) -> str:
     return str(value or "")
 
 
-def _author(revision: Revision) -> str:
-    """Who wrote a version, as colleagues know them: a clinician's public
-    name, else the username; "loaded from fixtures" for nobody."""
-    user = revision.created_by if revision.created_by_id else None
+def person_name(user: Any) -> str:
+    """A user as readers and colleagues know them: a reviewer's public name
+    (with credentials) when they have a reviewer profile, else the
+    username; "-" for nobody. Reads ``user.reviewer_profile``: select it
+    with the user to keep lists to one query."""
     if user is None:
-        return gettext("loaded from fixtures")
+        return "-"
     try:
         profile = user.reviewer_profile
     except ObjectDoesNotExist:
@@ -124,6 +125,14 @@ def _author(revision: Revision) -> str:
     if profile is not None and profile.display_name.strip():
         return profile.public_name
     return user.get_username()
+
+
+def _author(revision: Revision) -> str:
+    """Who wrote a version (:func:`person_name`); "loaded from fixtures"
+    for nobody."""
+    if not revision.created_by_id:
+        return gettext("loaded from fixtures")
+    return person_name(revision.created_by)
 
 
 def version_label(revision: Revision | None, *, role: str = "") -> str:

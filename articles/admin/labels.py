@@ -3,10 +3,7 @@ words for editors and clinicians, not the stored values."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import admin
-from django.core.exceptions import ObjectDoesNotExist
 from django.utils.translation import gettext_lazy as _
 
 from articles.models import Article
@@ -34,19 +31,3 @@ def editorial_state(article: Article) -> str:
 def state_column(article: Article) -> str:
     """:func:`editorial_state` as a column of an admin list."""
     return editorial_state(article)
-
-
-def person_name(user: Any) -> str:
-    """A user as readers and colleagues know them: a reviewer's public name
-    (with credentials) when they have a reviewer profile, else the
-    username; "-" for nobody. Reads ``user.reviewer_profile``: select it
-    with the user to keep lists to one query."""
-    if user is None:
-        return "-"
-    try:
-        profile = user.reviewer_profile
-    except ObjectDoesNotExist:
-        profile = None
-    if profile is not None and profile.display_name.strip():
-        return profile.public_name
-    return user.get_username()

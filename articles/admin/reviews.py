@@ -17,7 +17,8 @@ from simple_history.admin import SimpleHistoryAdmin
 from articles import workflow
 from articles.admin.content import NormalisedTextForm
 from articles.admin.history import ReadOnlyHistoryMixin
-from articles.admin.labels import person_name, state_column
+from articles.admin.labels import state_column
+from articles.diffing import person_name
 from articles.models import Article, Review, ReviewerProfile, ReviewQueue
 from healthsite.staff import staff_user
 
